@@ -1,0 +1,328 @@
+package appendonly
+
+import (
+	"fmt"
+	"reflect"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
+
+	"github.com/wflog/wflog/dialect"
+)
+
+// statementModel returns the append-only description of the statement's
+// model, nil for an ordinary model; a broken Version field is recorded on db.
+func (p *Plugin) statementModel(db *gorm.DB) *model {
+	m, err := p.model(db.Statement.Schema)
+	if err != nil {
+		db.AddError(err)
+		return nil
+	}
+	return m
+}
+
+// create gives new rows their IDs and versions and lets GORM insert them,
+// batch by batch when the backend limits rows per statement.
+func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
+	return func(db *gorm.DB) {
+		if db.Error != nil {
+			return
+		}
+		m := p.statementModel(db)
+		if m == nil || db.Error != nil {
+			orig(db)
+			return
+		}
+		stmt := db.Statement
+		if isMapDest(stmt.Dest) {
+			db.AddError(fmt.Errorf("appendonly: creating %s from a map is not supported: create a %s value, so that its id and version can be set", m.schema.Name, m.schema.Name))
+			return
+		}
+		// Save(slice) asks for ON CONFLICT UPDATE ALL; for append-only rows it
+		// means "a new version of each", never an overwrite.
+		renew := false
+		if c, ok := stmt.Clauses["ON CONFLICT"]; ok {
+			oc, _ := c.Expression.(clause.OnConflict)
+			if _, saving := stmt.Get("gorm:update_track_time"); !saving || !oc.UpdateAll {
+				db.AddError(fmt.Errorf("appendonly: %s: ON CONFLICT means nothing for append-only rows, where every save is a new version: drop the clause", m.schema.Name))
+				return
+			}
+			delete(stmt.Clauses, "ON CONFLICT")
+			renew = true
+		}
+		all := rows(stmt.ReflectValue)
+		renewable := true
+		for _, r := range all {
+			if err := assignID(stmt, m, r); err != nil {
+				db.AddError(err)
+				return
+			}
+			if v := p.versionOf(stmt, m, r); v == 0 || renew {
+				p.setVersion(stmt, m, r, p.clock.Next(v))
+			} else {
+				renewable = false // the caller chose this version; a collision is theirs to see
+			}
+		}
+
+		_, trackTime := stmt.Get("gorm:update_track_time")
+		insert := func(part reflect.Value, partRows []reflect.Value) {
+			stmt.ReflectValue = part
+			p.withRetry(db, m, partRows, renewable, func() {
+				stmt.SQL.Reset()
+				stmt.Vars = nil
+				if trackTime {
+					stmt.Settings.Store("gorm:update_track_time", true)
+				}
+				orig(db)
+			})
+		}
+		rv := stmt.ReflectValue
+		batch := dialect.Of(db).BatchSize()
+		if (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) || batch <= 0 || rv.Len() <= batch {
+			insert(rv, all)
+			return
+		}
+		var affected int64
+		for start := 0; start < rv.Len() && db.Error == nil; start += batch {
+			end := min(start+batch, rv.Len())
+			insert(rv.Slice(start, end), all[start:end])
+			affected += db.RowsAffected
+		}
+		stmt.ReflectValue = rv
+		db.RowsAffected = affected
+	}
+}
+
+func isMapDest(dest any) bool {
+	switch dest.(type) {
+	case map[string]any, *map[string]any, []map[string]any, *[]map[string]any:
+		return true
+	}
+	return false
+}
+
+// update applies the changes to the loaded model in memory and INSERTs the
+// whole row as a new version. GORM's own assignment code decides what
+// changes, so Select, Omit, maps, structs and UpdatedAt behave as usual.
+func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
+	return func(db *gorm.DB) {
+		if db.Error != nil {
+			return
+		}
+		m := p.statementModel(db)
+		if m == nil || db.Error != nil {
+			orig(db)
+			return
+		}
+		stmt := db.Statement
+		if w, ok := stmt.Clauses["WHERE"].Expression.(clause.Where); ok && len(w.Exprs) > 0 {
+			db.AddError(fmt.Errorf("%w: %s: an update by condition cannot be append-only, because the rows it would change are not in memory: load them, change them, Save them", ErrNotLoaded, m.schema.Name))
+			return
+		}
+		if _, ok := stmt.Clauses["SET"]; ok {
+			db.AddError(fmt.Errorf("%w: %s: a SET clause cannot be applied to a row in memory: assign the fields and Save", ErrNotLoaded, m.schema.Name))
+			return
+		}
+		if !stmt.ReflectValue.CanAddr() {
+			db.AddError(fmt.Errorf("%w: %s: pass a pointer to the model (db.Model(&row)) so that the change and the new version reach it", ErrNotLoaded, m.schema.Name))
+			return
+		}
+		all := rows(stmt.ReflectValue)
+		if len(all) == 0 {
+			db.AddError(fmt.Errorf("%w: %s: no row to update: pass the loaded row with db.Model(&row)", ErrNotLoaded, m.schema.Name))
+			return
+		}
+		for _, r := range all {
+			if p.versionOf(stmt, m, r) == 0 {
+				id, _ := m.identity[0].ValueOf(stmt.Context, r)
+				db.AddError(fmt.Errorf("%w: %s %v has version 0, so it was never read from the database: load it (First, Find) or Create it before updating it", ErrNotLoaded, m.schema.Name, id))
+				return
+			}
+		}
+		if values, ok := stmt.Dest.(map[string]any); ok {
+			for k, v := range values {
+				switch v.(type) {
+				case clause.Expression, *gorm.DB:
+					db.AddError(fmt.Errorf("appendonly: %s.%s: a SQL expression cannot be applied to a row in memory: compute the value in Go", m.schema.Name, k))
+					return
+				}
+			}
+		}
+
+		set := callbacks.ConvertToAssignments(stmt)
+		delete(stmt.Clauses, "WHERE") // the primary key conditions GORM added for an UPDATE
+		if db.Error != nil || len(set) == 0 {
+			return // nothing changes, so there is no new version
+		}
+		for _, r := range all {
+			p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
+		}
+
+		batch := dialect.Of(db).BatchSize()
+		if batch <= 0 {
+			batch = len(all)
+		}
+		var affected int64
+		for start := 0; start < len(all) && db.Error == nil; start += batch {
+			part := all[start:min(start+batch, len(all))]
+			p.withRetry(db, m, part, true, func() { p.insertRows(db, m, part) })
+			affected += db.RowsAffected
+		}
+		db.RowsAffected = affected
+	}
+}
+
+// insertRows writes rows whole: every column, as it is in memory.
+func (p *Plugin) insertRows(db *gorm.DB, m *model, rows []reflect.Value) {
+	stmt := db.Statement
+	values := clause.Values{Columns: m.columns, Values: make([][]any, len(rows))}
+	for i, r := range rows {
+		vals := make([]any, len(m.fields))
+		for j, f := range m.fields {
+			vals[j], _ = f.ValueOf(stmt.Context, r)
+		}
+		values.Values[i] = vals
+	}
+	stmt.SQL.Reset()
+	stmt.Vars = nil
+	stmt.AddClause(clause.Insert{})
+	stmt.AddClause(values)
+	stmt.Build("INSERT", "VALUES")
+	db.RowsAffected = 0
+	if db.DryRun || db.Error != nil {
+		return
+	}
+	result, err := stmt.ConnPool.ExecContext(stmt.Context, stmt.SQL.String(), stmt.Vars...)
+	if db.AddError(err) == nil {
+		db.RowsAffected, _ = result.RowsAffected()
+	}
+}
+
+// delete removes every version of the rows it matches. Conditions select
+// rows by their current state (the latest version, unless Unscoped), and
+// all versions of those rows go: deleting only the versions that match would
+// bring an older version back as the current state.
+func (p *Plugin) delete(orig func(*gorm.DB)) func(*gorm.DB) {
+	return func(db *gorm.DB) {
+		if db.Error != nil {
+			return
+		}
+		m := p.statementModel(db)
+		if m == nil || db.Error != nil {
+			orig(db)
+			return
+		}
+		d := dialect.Of(db)
+		if !d.Has(dialect.Delete) {
+			db.AddError(&dialect.UnsupportedError{Backend: d.Backend(), What: "DELETE", Instead: "rows expire by the logstore's TTL; set the TTL on the logstore in the SLS console"})
+			return
+		}
+		stmt := db.Statement
+		if stmt.SQL.Len() == 0 {
+			var conds []clause.Expression
+			if w, ok := stmt.Clauses["WHERE"].Expression.(clause.Where); ok {
+				conds = w.Exprs
+			}
+			ids := identityIn(stmt, m)
+			var where []clause.Expression
+			switch {
+			case len(conds) > 0:
+				match := append([]clause.Expression{}, conds...)
+				if ids != nil {
+					match = append(match, ids)
+				}
+				if !stmt.Unscoped {
+					match = append(match, d.NoNewerVersion(m.versioned(), clause.CurrentTable, nil))
+				}
+				where = []clause.Expression{matchedIdentities{m: m, where: match}}
+			case ids != nil:
+				where = []clause.Expression{ids}
+			}
+			delete(stmt.Clauses, "WHERE")
+			if len(where) > 0 {
+				stmt.AddClause(clause.Where{Exprs: where})
+			} else if !db.AllowGlobalUpdate {
+				db.AddError(gorm.ErrMissingWhereClause)
+				return
+			}
+			stmt.AddClauseIfNotExists(clause.Delete{})
+			stmt.AddClauseIfNotExists(clause.From{})
+			stmt.Build("DELETE", "FROM", "WHERE")
+		}
+		if db.DryRun || db.Error != nil {
+			return
+		}
+		result, err := stmt.ConnPool.ExecContext(stmt.Context, stmt.SQL.String(), stmt.Vars...)
+		if db.AddError(err) == nil {
+			db.RowsAffected, _ = result.RowsAffected()
+		}
+	}
+}
+
+// identityIn is "id IN (…)" for the non-zero identities of the rows given
+// to Delete (and of the Model, when it differs), or nil when there are none.
+func identityIn(stmt *gorm.Statement, m *model) clause.Expression {
+	var values [][]any
+	collect := func(rv reflect.Value) {
+		for _, r := range rows(rv) {
+			vals := make([]any, len(m.identity))
+			zero := true
+			for i, f := range m.identity {
+				var z bool
+				vals[i], z = f.ValueOf(stmt.Context, r)
+				zero = zero && z
+			}
+			if !zero {
+				values = append(values, vals)
+			}
+		}
+	}
+	collect(stmt.ReflectValue)
+	if stmt.Model != nil && stmt.Model != stmt.Dest {
+		collect(reflect.ValueOf(stmt.Model))
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	names := make([]string, len(m.identity))
+	for i, f := range m.identity {
+		names[i] = f.DBName
+	}
+	column, vals := schema.ToQueryValues(stmt.Table, names, values)
+	return clause.IN{Column: column, Values: vals}
+}
+
+// matchedIdentities is "id IN (SELECT id FROM t WHERE …)".
+type matchedIdentities struct {
+	m     *model
+	where []clause.Expression
+}
+
+func (e matchedIdentities) Build(b clause.Builder) {
+	cols := make([]clause.Column, len(e.m.identity))
+	for i, f := range e.m.identity {
+		cols[i] = clause.Column{Table: clause.CurrentTable, Name: f.DBName}
+	}
+	writeColumns := func() {
+		if len(cols) == 1 {
+			b.WriteQuoted(cols[0])
+			return
+		}
+		b.WriteQuoted(cols)
+	}
+	writeColumns()
+	b.WriteString(" IN (SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteQuoted(c)
+	}
+	b.WriteString(" FROM ")
+	b.WriteQuoted(clause.Table{Name: e.m.schema.Table})
+	b.WriteString(" WHERE ")
+	clause.Where{Exprs: e.where}.Build(b)
+	b.WriteByte(')')
+}

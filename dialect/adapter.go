@@ -1,0 +1,229 @@
+package dialect
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// WrapLogStore returns a database/sql connector that enforces LogStore's
+// rules over inner, whose connections must implement driver.QueryerContext
+// and driver.ExecerContext. Each statement is checked (see the README's
+// LogStore section), its placeholders are replaced by literals rendered here,
+// and the finished text goes to inner with no arguments — so inner sends it
+// as a simple Query message, exactly as written. Transactions are refused
+// (LogStore ignores them), and so is anything else LogStore cannot do, with
+// an ErrUnsupported error, before the network.
+//
+// wflog.Open builds this over its own simple-protocol pgx connection; tests
+// wrap sqlmock's connector to see the exact SQL LogStore would receive.
+func WrapLogStore(inner driver.Connector) driver.Connector {
+	return &logStoreConnector{inner: inner}
+}
+
+type logStoreConnector struct{ inner driver.Connector }
+
+func (c *logStoreConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, qok := conn.(driver.QueryerContext)
+	e, eok := conn.(driver.ExecerContext)
+	if !qok || !eok {
+		_ = conn.Close()
+		return nil, fmt.Errorf("wflog/dialect: the LogStore adapter needs a driver connection with QueryContext and ExecContext; %T has not both", conn)
+	}
+	return &logStoreConn{Conn: conn, query: q, exec: e}, nil
+}
+
+func (c *logStoreConnector) Driver() driver.Driver { return logStoreDriver{} }
+
+// logStoreDriver exists because database/sql asks a connector for its driver;
+// connections are only ever made through the connector.
+type logStoreDriver struct{}
+
+func (logStoreDriver) Open(string) (driver.Conn, error) {
+	return nil, errors.New("wflog/dialect: open LogStore connections with wflog.Open or sql.OpenDB(dialect.WrapLogStore(…)), not sql.Open")
+}
+
+type logStoreConn struct {
+	driver.Conn // Close comes from here
+	query       driver.QueryerContext
+	exec        driver.ExecerContext
+}
+
+var (
+	_ driver.QueryerContext     = (*logStoreConn)(nil)
+	_ driver.ExecerContext      = (*logStoreConn)(nil)
+	_ driver.ConnBeginTx        = (*logStoreConn)(nil)
+	_ driver.Pinger             = (*logStoreConn)(nil)
+	_ driver.Validator          = (*logStoreConn)(nil)
+	_ driver.SessionResetter    = (*logStoreConn)(nil)
+	_ driver.ConnPrepareContext = (*logStoreConn)(nil)
+)
+
+func (c *logStoreConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	text, err := renderStatement(query, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.query.QueryContext(ctx, text, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cols := timeColumnsFrom(ctx); len(cols) > 0 {
+		return newTimeRows(rows, cols), nil
+	}
+	return rows, nil
+}
+
+func (c *logStoreConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	text, err := renderStatement(query, args)
+	if err != nil {
+		return nil, err
+	}
+	return c.exec.ExecContext(ctx, text, nil)
+}
+
+var errTransactions = unsupported("transactions", "LogStore accepts BEGIN/COMMIT/ROLLBACK and ignores them, so nothing would be atomic; write each row on its own (wflog's writes are single statements)")
+
+func (c *logStoreConn) Begin() (driver.Tx, error) { return nil, errTransactions }
+
+func (c *logStoreConn) BeginTx(context.Context, driver.TxOptions) (driver.Tx, error) {
+	return nil, errTransactions
+}
+
+// Prepare returns a client-side statement: LogStore has no server-side
+// prepared statements, so preparing only remembers the text.
+func (c *logStoreConn) Prepare(query string) (driver.Stmt, error) {
+	return &logStoreStmt{conn: c, query: query}, nil
+}
+
+func (c *logStoreConn) PrepareContext(_ context.Context, query string) (driver.Stmt, error) {
+	return c.Prepare(query)
+}
+
+// Ping sends nothing: LogStore has no query without FROM to ping with. It
+// reports whether the connection is still usable.
+func (c *logStoreConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *logStoreConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (c *logStoreConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+type logStoreStmt struct {
+	conn  *logStoreConn
+	query string
+}
+
+func (s *logStoreStmt) Close() error  { return nil }
+func (s *logStoreStmt) NumInput() int { return -1 }
+
+func (s *logStoreStmt) Exec(args []driver.Value) (driver.Result, error) {
+	return s.conn.ExecContext(context.Background(), s.query, named(args))
+}
+
+func (s *logStoreStmt) Query(args []driver.Value) (driver.Rows, error) {
+	return s.conn.QueryContext(context.Background(), s.query, named(args))
+}
+
+func (s *logStoreStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return s.conn.ExecContext(ctx, s.query, args)
+}
+
+func (s *logStoreStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return s.conn.QueryContext(ctx, s.query, args)
+}
+
+func named(args []driver.Value) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(args))
+	for i, v := range args {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
+}
+
+// timeRows turns text in the columns a query reads into time.Time fields
+// back into times. LogStore stores timestamps as ISO-8601 text, and
+// database/sql cannot scan text into a time.Time on its own.
+type timeRows struct {
+	driver.Rows
+	parse []bool // by column index
+	names []string
+}
+
+func newTimeRows(rows driver.Rows, cols map[string]bool) driver.Rows {
+	names := rows.Columns()
+	parse := make([]bool, len(names))
+	any := false
+	for i, n := range names {
+		if cols[n] {
+			parse[i], any = true, true
+		}
+	}
+	if !any {
+		return rows
+	}
+	return &timeRows{Rows: rows, parse: parse, names: names}
+}
+
+func (r *timeRows) Next(dest []driver.Value) error {
+	if err := r.Rows.Next(dest); err != nil {
+		return err
+	}
+	for i, p := range r.parse {
+		if !p {
+			continue
+		}
+		var text string
+		switch v := dest[i].(type) {
+		case string:
+			text = v
+		case []byte:
+			text = string(v)
+		default:
+			continue
+		}
+		t, err := ParseTime(text)
+		if err != nil {
+			return fmt.Errorf("wflog/dialect: column %s: %w", r.names[i], err)
+		}
+		dest[i] = t
+	}
+	return nil
+}
+
+var _ io.Closer = (*timeRows)(nil)
+
+// CheckPool reports whether pool can carry this dialect's statements: a
+// LogStore dialect needs a pool built on WrapLogStore.
+func (d *Dialect) CheckPool(pool *sql.DB) error {
+	if pool == nil {
+		return errors.New("wflog/dialect: nil *sql.DB")
+	}
+	if d.backend == LogStore {
+		if _, ok := pool.Driver().(logStoreDriver); !ok {
+			return fmt.Errorf("wflog/dialect: a LogStore pool must be sql.OpenDB(dialect.WrapLogStore(…)); this one uses %T, which would send LogStore statements it refuses", pool.Driver())
+		}
+	}
+	return nil
+}

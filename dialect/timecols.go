@@ -1,0 +1,52 @@
+package dialect
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+type timeColumnsKey struct{}
+
+// WithTimeColumns tells the LogStore adapter that the named result columns of
+// queries made with ctx hold times, so that their ISO-8601 text is returned
+// as time.Time. GORM queries on a model get this automatically for the
+// model's time fields; raw queries that scan LogStore timestamps into
+// time.Time need it (db.WithContext(dialect.WithTimeColumns(ctx, "last_at"))).
+func WithTimeColumns(ctx context.Context, names ...string) context.Context {
+	prev, _ := ctx.Value(timeColumnsKey{}).(map[string]bool)
+	cols := make(map[string]bool, len(prev)+len(names))
+	for k := range prev {
+		cols[k] = true
+	}
+	for _, n := range names {
+		cols[n] = true
+	}
+	return context.WithValue(ctx, timeColumnsKey{}, cols)
+}
+
+func timeColumnsFrom(ctx context.Context) map[string]bool {
+	cols, _ := ctx.Value(timeColumnsKey{}).(map[string]bool)
+	return cols
+}
+
+// timeLayouts are the forms a timestamp may come back in as text: ours first,
+// then RFC 3339 and PostgreSQL's own output.
+var timeLayouts = []string{
+	TimeLayout,
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// ParseTime reads a timestamp written as text by LogStore or PostgreSQL.
+// Text without a zone is UTC, the zone wflog writes in.
+func ParseTime(text string) (time.Time, error) {
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a timestamp (want ISO-8601, e.g. %s)", prefix(text, 40), TimeLayout)
+}

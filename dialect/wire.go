@@ -1,0 +1,200 @@
+package dialect
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// simpleConnector opens connections that only ever send simple Query
+// messages with finished SQL text — the one protocol LogStore speaks.
+type simpleConnector struct {
+	config   *pgconn.Config
+	redacted string
+}
+
+// Connector returns the database/sql connector for cfg: for LogStore, the
+// adapter of WrapLogStore over a pgx connection that sends simple Query
+// messages only. PostgreSQL needs no connector of ours (wflog.Open uses
+// gorm's postgres driver), so asking for one is an error.
+func Connector(cfg Config) (driver.Connector, error) {
+	if cfg.Backend != LogStore {
+		return nil, fmt.Errorf("wflog/dialect: Connector is for LogStore DSNs; %s connects through gorm's postgres driver", cfg.Backend)
+	}
+	inner, err := SimpleProtocol(cfg.ConnString)
+	if err != nil {
+		return nil, err
+	}
+	return WrapLogStore(inner), nil
+}
+
+// SimpleProtocol returns a database/sql connector to a PostgreSQL-protocol
+// server that sends every statement as one simple Query message, exactly as
+// written, and takes no arguments: the transport under WrapLogStore. Pointed
+// at an ordinary PostgreSQL, it lets tests run LogStore's SQL there.
+func SimpleProtocol(connString string) (driver.Connector, error) {
+	pc, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		// pgconn's ParseConfigError redacts the password itself; say which DSN too.
+		return nil, fmt.Errorf("wflog: invalid DSN %s: %w", Redact(connString), err)
+	}
+	return &simpleConnector{config: pc, redacted: Redact(connString)}, nil
+}
+
+func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	pg, err := pgconn.ConnectConfig(ctx, c.config)
+	if err != nil {
+		return nil, fmt.Errorf("wflog: connecting to LogStore %s: %w", c.redacted, err)
+	}
+	// Literals are written with standard_conforming_strings semantics
+	// (backslashes are ordinary characters). A server that says otherwise
+	// would read them differently, so it is refused rather than trusted.
+	if pg.ParameterStatus("standard_conforming_strings") == "off" {
+		_ = pg.Close(ctx)
+		return nil, fmt.Errorf("wflog: LogStore %s reports standard_conforming_strings=off; wflog's literals need it on", c.redacted)
+	}
+	return &simpleConn{pg: pg, types: pgtype.NewMap()}, nil
+}
+
+func (c *simpleConnector) Driver() driver.Driver { return logStoreDriver{} }
+
+type simpleConn struct {
+	pg    *pgconn.PgConn
+	types *pgtype.Map
+}
+
+var (
+	_ driver.QueryerContext = (*simpleConn)(nil)
+	_ driver.ExecerContext  = (*simpleConn)(nil)
+	_ driver.Pinger         = (*simpleConn)(nil)
+	_ driver.Validator      = (*simpleConn)(nil)
+)
+
+func (c *simpleConn) Prepare(string) (driver.Stmt, error) {
+	return nil, errors.New("wflog/dialect: the simple-protocol connection does not prepare statements")
+}
+
+func (c *simpleConn) Begin() (driver.Tx, error) { return nil, errTransactions }
+
+func (c *simpleConn) Close() error { return c.pg.Close(context.Background()) }
+
+func (c *simpleConn) IsValid() bool { return !c.pg.IsClosed() }
+
+// Ping checks the connection without sending a query: LogStore has no
+// statement that is safe to send as a ping.
+func (c *simpleConn) Ping(context.Context) error {
+	if c.pg.IsClosed() {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+func (c *simpleConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) > 0 {
+		return nil, errors.New("wflog/dialect: the simple-protocol connection takes finished SQL, not arguments")
+	}
+	if c.pg.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	results, err := c.pg.Exec(ctx, query).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	for _, r := range results {
+		n += r.CommandTag.RowsAffected()
+	}
+	return driver.RowsAffected(n), nil
+}
+
+func (c *simpleConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) > 0 {
+		return nil, errors.New("wflog/dialect: the simple-protocol connection takes finished SQL, not arguments")
+	}
+	if c.pg.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	mrr := c.pg.Exec(ctx, query)
+	if !mrr.NextResult() {
+		if err := mrr.Close(); err != nil {
+			return nil, err
+		}
+		return &simpleRows{done: true}, nil
+	}
+	rr := mrr.ResultReader()
+	fields := rr.FieldDescriptions()
+	cols := make([]string, len(fields))
+	decode := make([]func([]byte) (driver.Value, error), len(fields))
+	for i, fd := range fields {
+		cols[i] = fd.Name
+		decode[i] = c.decoder(fd.DataTypeOID, fd.Format)
+	}
+	return &simpleRows{mrr: mrr, rr: rr, cols: cols, decode: decode}, nil
+}
+
+// decoder returns how to turn a column's wire text into a driver value:
+// pgx's codec for types it knows, the text itself otherwise.
+func (c *simpleConn) decoder(oid uint32, format int16) func([]byte) (driver.Value, error) {
+	t, ok := c.types.TypeForOID(oid)
+	if !ok {
+		return func(src []byte) (driver.Value, error) { return string(src), nil }
+	}
+	return func(src []byte) (driver.Value, error) {
+		return t.Codec.DecodeDatabaseSQLValue(c.types, oid, format, src)
+	}
+}
+
+type simpleRows struct {
+	mrr    *pgconn.MultiResultReader
+	rr     *pgconn.ResultReader
+	cols   []string
+	decode []func([]byte) (driver.Value, error)
+	done   bool
+}
+
+func (r *simpleRows) Columns() []string { return r.cols }
+
+func (r *simpleRows) Next(dest []driver.Value) error {
+	if r.done {
+		return io.EOF
+	}
+	if !r.rr.NextRow() {
+		if err := r.finish(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	for i, src := range r.rr.Values() {
+		if src == nil {
+			dest[i] = nil
+			continue
+		}
+		v, err := r.decode[i](src)
+		if err != nil {
+			return fmt.Errorf("wflog/dialect: column %s: %w", r.cols[i], err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// finish reads the rest of the response so the connection is ready for the
+// next statement, and reports the server's error if there was one.
+func (r *simpleRows) finish() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	_, err := r.rr.Close()
+	if cerr := r.mrr.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (r *simpleRows) Close() error { return r.finish() }

@@ -1,0 +1,98 @@
+// Package testdb gives tests a throwaway schema on a real PostgreSQL, found
+// through WFLOG_TEST_DATABASE_URL (default: the local server of DESIGN.md's
+// Tests section). When no server answers, tests skip with one sentence that
+// says how to start one — except under CI=true, where they fail.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog"
+)
+
+// DefaultURL is the database tests use unless WFLOG_TEST_DATABASE_URL says otherwise.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// URL returns the test database URL.
+func URL() string {
+	if u := os.Getenv("WFLOG_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// Admin connects to the test database, skipping (or failing under CI=true)
+// when it does not answer. The connection closes when the test ends.
+func Admin(tb testing.TB) *pgconn.PgConn {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, URL())
+	if err != nil {
+		msg := "no PostgreSQL at " + URL() + " (" + err.Error() + "); start one with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, or set WFLOG_TEST_DATABASE_URL"
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	tb.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// Schema creates an empty schema for the test and drops it, with everything
+// in it, when the test ends. It returns the schema's name and a DSN whose
+// search_path is that schema.
+func Schema(tb testing.TB) (name, dsn string) {
+	tb.Helper()
+	admin := Admin(tb)
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	name = "wflog_test_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if err := admin.Exec(ctx, "CREATE SCHEMA "+name).Close(); err != nil {
+		tb.Fatalf("creating schema %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		if err := admin.Exec(context.Background(), "DROP SCHEMA "+name+" CASCADE").Close(); err != nil {
+			tb.Errorf("dropping schema %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(URL())
+	if err != nil {
+		tb.Fatalf("WFLOG_TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return name, u.String()
+}
+
+// Open opens wflog on a fresh, migrated schema of the test database.
+func Open(tb testing.TB, opts ...wflog.Option) (*gorm.DB, string) {
+	tb.Helper()
+	name, dsn := Schema(tb)
+	db, err := wflog.Open(dsn, opts...)
+	if err != nil {
+		tb.Fatalf("wflog.Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if err := wflog.Migrate(context.Background(), db); err != nil {
+		tb.Fatalf("wflog.Migrate: %v", err)
+	}
+	return db, name
+}

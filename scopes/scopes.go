@@ -1,0 +1,123 @@
+// Package scopes has query builders for wflog's models, as GORM scopes
+// (func(*gorm.DB) *gorm.DB) that never run a query themselves:
+//
+//	db.Scopes(scopes.ForApp(tenant, app), scopes.CreatedBetween(from, to)).Find(&runs)
+//	db.Scopes(scopes.Finished(scopes.ForApp(tenant, app))).Find(&finished)
+//	db.Scopes(scopes.AsOf(yesterday)).First(&run, "id = ?", id)
+//
+// Queries on append-only models read the latest version of each row by
+// default; Latest, AsOf and Finished change which versions compete, and the
+// dialect writes the form that suits the backend (a NOT EXISTS probe on
+// PostgreSQL, ROW_NUMBER() on LogStore). Use at most one of them per query.
+package scopes
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/wflog/wflog/appendonly"
+)
+
+// Scope is a GORM scope.
+type Scope = func(*gorm.DB) *gorm.DB
+
+// Latest reads the latest version of each row among the rows that the owner
+// scopes select. Owner scopes (ForApp, or any scope that only adds Where
+// conditions on columns that never change between versions) are applied
+// before the latest version is chosen; on LogStore that puts them inside the
+// ranking subquery, where they cut the rows it ranks. Conditions added
+// outside Latest filter the latest rows.
+func Latest(owner ...Scope) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		return appendonly.WithVersions(db, appendonly.Versions{Owner: owner, Name: "scopes.Latest"})
+	}
+}
+
+// AsOf reads each row as it was at t: its latest version written at or
+// before t (versions are write times in nanoseconds). Rows first written
+// after t are absent.
+func AsOf(t time.Time, owner ...Scope) Scope {
+	limit := t.UnixNano()
+	return func(db *gorm.DB) *gorm.DB {
+		return appendonly.WithVersions(db, appendonly.Versions{
+			Owner: owner,
+			Name:  "scopes.AsOf",
+			Among: func(table string) []clause.Expression {
+				return []clause.Expression{clause.Lte{Column: clause.Column{Table: table, Name: "version"}, Value: limit}}
+			},
+		})
+	}
+}
+
+// Finished reads the latest terminal version of each finished run or node
+// execution: rows with finished_at set, one per id. It is the fast path for
+// statistics over finished runs — only terminal versions take part, never
+// the whole history — and it is exact even when a run has several terminal
+// versions (a resumed run that finished twice counts once, as it last
+// finished). It is not "runs by current status": running runs are absent,
+// and a finished run that was resumed and is running again still appears
+// with its last terminal state.
+func Finished(owner ...Scope) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		return appendonly.WithVersions(db, appendonly.Versions{
+			Owner: owner,
+			Name:  "scopes.Finished",
+			Among: func(table string) []clause.Expression {
+				return []clause.Expression{clause.Expr{SQL: "? IS NOT NULL", Vars: []any{clause.Column{Table: table, Name: "finished_at"}}}}
+			},
+		})
+	}
+}
+
+// ForApp selects the rows of one app of one tenant. Both columns are the
+// same in every version of a row, so ForApp may be an owner scope.
+func ForApp(tenantID, appID uuid.UUID) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		return db.Where(clause.And(
+			clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "tenant_id"}, Value: tenantID},
+			clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "app_id"}, Value: appID},
+		))
+	}
+}
+
+// CreatedBetween selects rows created in [from, to). A zero from or to
+// leaves that end open.
+func CreatedBetween(from, to time.Time) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		col := clause.Column{Table: clause.CurrentTable, Name: "created_at"}
+		var conds []clause.Expression
+		if !from.IsZero() {
+			conds = append(conds, clause.Gte{Column: col, Value: from.UTC()})
+		}
+		if !to.IsZero() {
+			conds = append(conds, clause.Lt{Column: col, Value: to.UTC()})
+		}
+		if len(conds) == 0 {
+			return db
+		}
+		return db.Where(clause.And(conds...))
+	}
+}
+
+// TriggeredFrom selects rows started in one of the given ways
+// (models.RunFromAppRun, models.NodeFromWorkflowRun, …). With no values it
+// selects every row.
+func TriggeredFrom[T ~string](values ...T) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		if len(values) == 0 {
+			return db
+		}
+		vs := make([]any, len(values))
+		for i, v := range values {
+			vs[i] = string(v)
+		}
+		col := clause.Column{Table: clause.CurrentTable, Name: "triggered_from"}
+		if len(vs) == 1 {
+			return db.Where(clause.Eq{Column: col, Value: vs[0]})
+		}
+		return db.Where(clause.IN{Column: col, Values: vs})
+	}
+}
