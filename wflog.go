@@ -62,6 +62,10 @@ func WithClock(c *appendonly.Clock) Option {
 	return func(o *options) { o.clock = c }
 }
 
+// defaultIdleConns is how many idle connections Open keeps when max_conns
+// does not bound the pool.
+const defaultIdleConns = 16
+
 // Open connects to the backend that dsn names and returns a *gorm.DB with
 // the dialect and the appendonly plugin installed:
 //
@@ -98,14 +102,18 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 		}
 		return nil, fmt.Errorf("wflog: opening %s: %w", cfg, err)
 	}
-	if cfg.MaxConns > 0 {
-		sqlDB, err := db.DB()
-		if err != nil {
-			return nil, err
-		}
-		sqlDB.SetMaxOpenConns(cfg.MaxConns)
-		sqlDB.SetMaxIdleConns(cfg.MaxConns)
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
 	}
+	sqlDB.SetMaxOpenConns(cfg.MaxConns)
+	// database/sql keeps 2 idle connections by default, so a service saving
+	// from many goroutines would reconnect on almost every call.
+	idle := cfg.MaxConns
+	if idle == 0 {
+		idle = defaultIdleConns
+	}
+	sqlDB.SetMaxIdleConns(idle)
 	return db, nil
 }
 

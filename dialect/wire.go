@@ -49,7 +49,7 @@ func SimpleProtocol(connString string) (driver.Connector, error) {
 func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	pg, err := pgconn.ConnectConfig(ctx, c.config)
 	if err != nil {
-		return nil, fmt.Errorf("wflog: connecting to LogStore %s: %w", c.redacted, err)
+		return nil, fmt.Errorf("connecting to LogStore: %w", err)
 	}
 	// Literals are written with standard_conforming_strings semantics
 	// (backslashes are ordinary characters). A server that says otherwise

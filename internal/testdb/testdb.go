@@ -7,6 +7,7 @@ package testdb
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/dialect"
 )
 
 // DefaultURL is the database tests use unless WFLOG_TEST_DATABASE_URL says otherwise.
@@ -95,4 +97,38 @@ func Open(tb testing.TB, opts ...wflog.Option) (*gorm.DB, string) {
 		tb.Fatalf("wflog.Migrate: %v", err)
 	}
 	return db, name
+}
+
+// OpenAdapterPair opens one fresh, migrated schema twice: as wflog opens
+// PostgreSQL, and through the LogStore adapter (the same rendering and rules
+// wflog uses for LogStore, over a simple-protocol connection). The tables
+// get LogStore's __time__ column so that the adapter's queries run. Plain
+// PostgreSQL does not understand "LIMIT offset, count", so queries with an
+// offset need the emulator; everything else runs here.
+func OpenAdapterPair(tb testing.TB, opts ...wflog.Option) (postgres, logStore *gorm.DB, schema string) {
+	tb.Helper()
+	postgres, schema = Open(tb, opts...)
+	for _, table := range []string{"workflow_runs", "workflow_node_executions"} {
+		if err := postgres.Exec("ALTER TABLE " + table + " ADD COLUMN __time__ bigint NOT NULL DEFAULT extract(epoch from now())::bigint").Error; err != nil {
+			tb.Fatalf("adding __time__ to %s: %v", table, err)
+		}
+	}
+	u, err := url.Parse(URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	inner, err := dialect.SimpleProtocol(u.String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := sql.OpenDB(dialect.WrapLogStore(inner))
+	tb.Cleanup(func() { _ = pool.Close() })
+	logStore, err = wflog.OpenDB(dialect.New(dialect.Config{Backend: dialect.LogStore}), pool, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return postgres, logStore, schema
 }

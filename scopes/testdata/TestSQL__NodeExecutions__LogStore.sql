@@ -1,0 +1,2 @@
+-- query
+SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "workflow_node_executions" WHERE __time__ > 0 AND ("workflow_node_executions"."tenant_id" = '11111111-1111-4111-8111-111111111111' AND "workflow_node_executions"."app_id" = '22222222-2222-4222-8222-222222222222') AND "workflow_node_executions"."finished_at" IS NOT NULL) AS "workflow_node_executions" WHERE "workflow_node_executions"."triggered_from" = 'workflow-run' AND __time__ > 0 AND "workflow_node_executions"."wflog_rn" = 1 ORDER BY "index" LIMIT 1000000
