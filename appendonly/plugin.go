@@ -201,7 +201,7 @@ func (p *Plugin) keepLatest(stmt *gorm.Statement, m *model, v Versions) {
 }
 
 // rows returns the struct values a statement writes.
-func rows(rv reflect.Value) []reflect.Value {
+func rowsOf(rv reflect.Value) []reflect.Value {
 	rv = reflect.Indirect(rv)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
@@ -279,4 +279,40 @@ func (p *Plugin) withRetry(db *gorm.DB, m *model, rows []reflect.Value, renewabl
 			p.setVersion(db.Statement, m, r, p.clock.Next(p.versionOf(db.Statement, m, r)))
 		}
 	}
+}
+
+// NewVersions gives every row in rows (a slice, or a pointer to one) a new
+// version, and a zero uuid.UUID or string id a UUIDv7, exactly as Save
+// would, without writing anything. Bulk writers that bypass GORM's
+// callbacks (COPY) use it so their rows are versioned like any other.
+func NewVersions(db *gorm.DB, rows any) error {
+	p := pluginOf(db)
+	if p == nil {
+		return fmt.Errorf("appendonly: the plugin is not installed: call db.Use(appendonly.New(appendonly.Config{})) or open the database with wflog.Open")
+	}
+	stmt := &gorm.Statement{DB: db, Context: db.Statement.Context}
+	if err := stmt.Parse(rows); err != nil {
+		return fmt.Errorf("appendonly: NewVersions: %w", err)
+	}
+	m, err := p.model(stmt.Schema)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return fmt.Errorf("appendonly: NewVersions: %s has no appendonly.Version field", stmt.Schema.Name)
+	}
+	rv := reflect.ValueOf(rows)
+	if rv.Kind() != reflect.Pointer && rv.Kind() != reflect.Slice {
+		return fmt.Errorf("appendonly: NewVersions needs a slice or a pointer, not %T", rows)
+	}
+	for _, r := range rowsOf(rv) {
+		if !r.CanSet() {
+			return fmt.Errorf("appendonly: NewVersions: rows of %T cannot be changed; pass a slice or a pointer", rows)
+		}
+		if err := assignID(stmt, m, r); err != nil {
+			return err
+		}
+		p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
+	}
+	return nil
 }

@@ -52,7 +52,7 @@ func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
 			delete(stmt.Clauses, "ON CONFLICT")
 			renew = true
 		}
-		all := rows(stmt.ReflectValue)
+		all := rowsOf(stmt.ReflectValue)
 		renewable := true
 		for _, r := range all {
 			if err := assignID(stmt, m, r); err != nil {
@@ -129,7 +129,7 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 			db.AddError(fmt.Errorf("%w: %s: pass a pointer to the model (db.Model(&row)) so that the change and the new version reach it", ErrNotLoaded, m.schema.Name))
 			return
 		}
-		all := rows(stmt.ReflectValue)
+		all := rowsOf(stmt.ReflectValue)
 		if len(all) == 0 {
 			db.AddError(fmt.Errorf("%w: %s: no row to update: pass the loaded row with db.Model(&row)", ErrNotLoaded, m.schema.Name))
 			return
@@ -266,7 +266,7 @@ func (p *Plugin) delete(orig func(*gorm.DB)) func(*gorm.DB) {
 func identityIn(stmt *gorm.Statement, m *model) clause.Expression {
 	var values [][]any
 	collect := func(rv reflect.Value) {
-		for _, r := range rows(rv) {
+		for _, r := range rowsOf(rv) {
 			vals := make([]any, len(m.identity))
 			zero := true
 			for i, f := range m.identity {

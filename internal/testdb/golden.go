@@ -35,7 +35,7 @@ func MockClock() *appendonly.Clock {
 
 // Statement is one statement a test sent, as the driver received it.
 type Statement struct {
-	Kind string         // "exec" or "query"
+	Kind string         // "exec", "query", "begin", "commit" or "rollback"
 	SQL  string         // after the LogStore adapter's rendering, for LogStore
 	Args []driver.Value // none for LogStore: its literals are in SQL
 }
@@ -70,6 +70,12 @@ func Golden(t *testing.T, b dialect.Backend, fn func(db *gorm.DB) error) ([]Stat
 				args[i] = jsonArg{want: a.(string)}
 			}
 			switch s.Kind {
+			case "begin":
+				mock.ExpectBegin()
+			case "commit":
+				mock.ExpectCommit()
+			case "rollback":
+				mock.ExpectRollback()
 			case "exec":
 				mock.ExpectExec(s.SQL).WithArgs(args...).WillReturnResult(sqlmock.NewResult(0, 1))
 			case "query":
@@ -126,6 +132,10 @@ func argJSON(v driver.Value) string {
 func formatGolden(stmts []Statement) string {
 	var b strings.Builder
 	for _, s := range stmts {
+		if s.SQL == "" {
+			fmt.Fprintf(&b, "-- %s\n", s.Kind)
+			continue
+		}
 		fmt.Fprintf(&b, "-- %s\n%s\n", s.Kind, s.SQL)
 		if len(s.Args) > 0 {
 			parts := make([]string, len(s.Args))
@@ -143,7 +153,7 @@ func parseGolden(text string) ([]Statement, error) {
 	for _, line := range strings.Split(text, "\n") {
 		switch {
 		case line == "":
-		case line == "-- exec" || line == "-- query":
+		case line == "-- exec" || line == "-- query" || line == "-- begin" || line == "-- commit" || line == "-- rollback":
 			out = append(out, Statement{Kind: strings.TrimPrefix(line, "-- ")})
 		case strings.HasPrefix(line, "-- args: "):
 			if len(out) == 0 {
@@ -215,6 +225,29 @@ func (c *recordingConn) QueryContext(ctx context.Context, query string, args []d
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
 }
 
+func (c *recordingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.rec.add("begin", "", nil)
+	var tx driver.Tx
+	var err error
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
+	}
+	if err != nil {
+		return nil, err
+	}
+	return recordingTx{tx: tx, rec: c.rec}, nil
+}
+
+type recordingTx struct {
+	tx  driver.Tx
+	rec *recorder
+}
+
+func (t recordingTx) Commit() error   { t.rec.add("commit", "", nil); return t.tx.Commit() }
+func (t recordingTx) Rollback() error { t.rec.add("rollback", "", nil); return t.tx.Rollback() }
+
 func (c *recordingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.rec.add("exec", query, args)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
@@ -243,6 +276,10 @@ type rawConn struct {
 
 func (c rawConn) Close() error { return c.release.Close() }
 
+func (c rawConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
 func (c rawConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
 }
@@ -263,13 +300,18 @@ type answeringConn struct{}
 
 func (answeringConn) Prepare(string) (driver.Stmt, error) { return nil, fmt.Errorf("not supported") }
 func (answeringConn) Close() error                        { return nil }
-func (answeringConn) Begin() (driver.Tx, error)           { return nil, fmt.Errorf("not supported") }
+func (answeringConn) Begin() (driver.Tx, error)           { return answeringTx{}, nil }
 func (answeringConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
 	return emptyRows{}, nil
 }
 func (answeringConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
 	return driver.RowsAffected(1), nil
 }
+
+type answeringTx struct{}
+
+func (answeringTx) Commit() error   { return nil }
+func (answeringTx) Rollback() error { return nil }
 
 type emptyRows struct{}
 

@@ -1,0 +1,152 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
+
+	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/models"
+	"github.com/wflog/wflog/scopes"
+)
+
+// CountRuns selects the runs CountByStatus counts.
+type CountRuns struct {
+	TenantID, AppID uuid.UUID
+	TriggeredFrom   []models.RunTriggeredFrom // any of these; none: all
+	Since           time.Time                 // runs created at or after; zero: all
+}
+
+// StatusCounts is how many runs are in each status now.
+type StatusCounts struct {
+	Total    int64
+	ByStatus map[models.RunStatus]int64 // statuses with no runs are absent
+}
+
+// CountByStatus counts an app's runs by their current status: the latest
+// version of each run, exactly.
+func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, error) {
+	var rows []struct {
+		Status models.RunStatus
+		N      int64
+	}
+	err := r.db.WithContext(ctx).Model(&models.WorkflowRun{}).
+		Scopes(scopes.Latest(scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), scopes.CreatedBetween(q.Since, time.Time{}))).
+		Select("status, count(*) AS n").Group("status").Scan(&rows).Error
+	if err != nil {
+		return StatusCounts{}, fmt.Errorf("wflog/repo: counting runs of app %s: %w", q.AppID, err)
+	}
+	c := StatusCounts{ByStatus: make(map[models.RunStatus]int64, len(rows))}
+	for _, row := range rows {
+		c.ByStatus[row.Status] = row.N
+		c.Total += row.N
+	}
+	return c, nil
+}
+
+// Stats selects the runs a daily statistic covers and how days are cut.
+type Stats struct {
+	TenantID, AppID uuid.UUID
+	TriggeredFrom   []models.RunTriggeredFrom // any of these; none: all
+	From, To        time.Time                 // runs created in [From, To); a zero end is open
+	Location        *time.Location            // days are calendar days here (IANA zone); nil: UTC
+
+	// FinishedOnly counts finished runs only, each as it last finished (the
+	// latest terminal version, through scopes.Finished). It skips running
+	// runs and reads only terminal versions, which makes it the fast path;
+	// leave it false to count every run in its current state.
+	FinishedOnly bool
+}
+
+// DailyCount is one day's count, on a calendar day "2006-01-02".
+type DailyCount struct {
+	Day   string
+	Count int64
+}
+
+// DailyAverage is one day's average, rounded to two decimals.
+type DailyAverage struct {
+	Day     string
+	Average float64
+}
+
+// DailyRuns counts the runs created each day. Days without runs are absent.
+func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
+	return r.dailyCounts(ctx, s, "count(*)")
+}
+
+// DailyTerminals counts the distinct users (created_by) who started runs
+// each day.
+func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
+	return r.dailyCounts(ctx, s, "count(DISTINCT created_by)")
+}
+
+// DailyTokenCosts sums the tokens of the runs created each day, each run
+// counted with its current total (or, FinishedOnly, its last finished one).
+func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
+	return r.dailyCounts(ctx, s, "sum(total_tokens)")
+}
+
+// AverageInteractions is the average number of runs per user each day: the
+// day's runs divided by its distinct users, rounded half up to two decimals.
+// (It equals Dify's average over users of each user's distinct runs, and is
+// computed from exact integers so both backends round alike.)
+func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
+	var rows []struct {
+		Day   string
+		Runs  int64
+		Users int64
+	}
+	if err := r.daily(ctx, s, "count(*) AS runs, count(DISTINCT created_by) AS users", &rows); err != nil {
+		return nil, err
+	}
+	out := make([]DailyAverage, len(rows))
+	for i, row := range rows {
+		// round(runs/users, 2) half up, in integers: ⌊(200·runs + users) / (2·users)⌋ / 100.
+		hundredths := (200*row.Runs + row.Users) / (2 * row.Users)
+		out[i] = DailyAverage{Day: row.Day, Average: float64(hundredths) / 100}
+	}
+	return out, nil
+}
+
+func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string) ([]DailyCount, error) {
+	var rows []struct {
+		Day string
+		N   int64
+	}
+	if err := r.daily(ctx, s, aggregate+" AS n", &rows); err != nil {
+		return nil, err
+	}
+	out := make([]DailyCount, len(rows))
+	for i, row := range rows {
+		out[i] = DailyCount{Day: row.Day, Count: row.N}
+	}
+	return out, nil
+}
+
+// daily runs "SELECT day, <aggregates> … GROUP BY day ORDER BY day" over the
+// runs s selects: the latest version of each, or the latest terminal one.
+func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, dest any) error {
+	loc, err := dialect.Zone(s.Location)
+	if err != nil {
+		return err
+	}
+	owner := []scopes.Scope{scopes.ForApp(s.TenantID, s.AppID), scopes.TriggeredFrom(s.TriggeredFrom...), scopes.CreatedBetween(s.From, s.To)}
+	versions := scopes.Latest(owner...)
+	if s.FinishedOnly {
+		versions = scopes.Finished(owner...)
+	}
+	day := r.d.Day(clause.Column{Table: clause.CurrentTable, Name: "created_at"}, loc)
+	err = r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions).
+		Select("? AS day, "+aggregates, day).
+		// By position: the bucket expression carries a parameter, and a
+		// repeated parameter is a different expression to PostgreSQL.
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(dest).Error
+	if err != nil {
+		return fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+-- query
+SELECT to_char("workflow_runs"."created_at" AT TIME ZONE $1, 'YYYY-MM-DD') AS day, count(*) AS n FROM "workflow_runs" WHERE ("workflow_runs"."tenant_id" = $2 AND "workflow_runs"."app_id" = $3) AND "workflow_runs"."triggered_from" = $4 AND ("workflow_runs"."created_at" >= $5 AND "workflow_runs"."created_at" < $6) AND "workflow_runs"."finished_at" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "workflow_runs" AS "wflog_newer" WHERE "wflog_newer"."id" = "workflow_runs"."id" AND "wflog_newer"."version" > "workflow_runs"."version" AND "wflog_newer"."finished_at" IS NOT NULL) GROUP BY 1 ORDER BY 1
+-- args: "Asia/Shanghai" | "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "app-run" | "2026-11-01T00:00:00Z" | "2026-12-01T00:00:00Z"
