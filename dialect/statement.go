@@ -56,7 +56,7 @@ func substitute(query string, toks []token, args []driver.NamedValue) (string, e
 	return string(b), nil
 }
 
-// checkStatement enforces, on the tokens, the rules of LOGSTORE.md that a
+// checkStatement enforces, on the tokens, the rules of docs/LOGSTORE.md that a
 // client can know before sending: which statements exist, how LIMIT is
 // written, that __time__ is bounded and that nothing is silently capped.
 func checkStatement(query string, toks []token) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/logstoretest"
 )
 
 // Backend is one place the integration suite runs.
@@ -25,7 +26,36 @@ type Backend struct {
 func Backends() []Backend {
 	return []Backend{
 		{Name: "postgres", Kind: dialect.PostgreSQL, Open: Open},
+		{Name: "logstore", Kind: dialect.LogStore, Open: func(tb testing.TB, opts ...wflog.Option) (*gorm.DB, string) {
+			return OpenLogStore(tb, nil, opts...)
+		}},
 	}
+}
+
+// OpenLogStore starts a LogStore emulator over the test PostgreSQL (with
+// configure applied to its Config, when not nil) and opens wflog on it,
+// migrated. It returns the emulator's backing schema.
+func OpenLogStore(tb testing.TB, configure func(*logstoretest.Config), opts ...wflog.Option) (*gorm.DB, string) {
+	tb.Helper()
+	Admin(tb) // skip, or fail under CI, with the same sentence as the PostgreSQL tests
+	var srvOpts []func(*logstoretest.Config)
+	if configure != nil {
+		srvOpts = append(srvOpts, configure)
+	}
+	srv := logstoretest.New(tb, srvOpts...)
+	db, err := wflog.Open(srv.DSN(), opts...)
+	if err != nil {
+		tb.Fatalf("wflog.Open(emulator): %v", err)
+	}
+	tb.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if err := wflog.Migrate(context.Background(), db); err != nil {
+		tb.Fatalf("wflog.Migrate(emulator): %v", err)
+	}
+	return db, srv.Schema()
 }
 
 // Each runs fn as a subtest on every backend.
