@@ -30,9 +30,25 @@ CREATE TABLE IF NOT EXISTS workflow_runs (
     PRIMARY KEY (id, version)
 );
 
--- An app's runs by creation time: lists, keyset pages and daily statistics.
-CREATE INDEX IF NOT EXISTS workflow_runs_app_created_idx
-    ON workflow_runs (tenant_id, app_id, created_at, id);
+-- An app's runs by creation time, every version, with what statistics read.
+-- It serves the newest-first list (walked backwards, each row probed on the
+-- primary key for a newer version) and, read index-only, exact counts and
+-- daily statistics: DISTINCT ON (created_at, id) … ORDER BY created_at, id,
+-- version DESC needs no sort, and a time range is an index range.
+CREATE INDEX IF NOT EXISTS workflow_runs_app_idx
+    ON workflow_runs (tenant_id, app_id, created_at, id, version DESC)
+    INCLUDE (status, created_by, total_tokens, triggered_from);
+
+-- The same over terminal versions only: the fast path for statistics over
+-- finished runs (scopes.Finished), a fraction of the rows.
+CREATE INDEX IF NOT EXISTS workflow_runs_app_finished_idx
+    ON workflow_runs (tenant_id, app_id, created_at, id, version DESC)
+    INCLUDE (status, created_by, total_tokens, triggered_from)
+    WHERE finished_at IS NOT NULL;
+
+-- Retention: the oldest runs of every tenant first (Runs.ExpiredBatch).
+CREATE INDEX IF NOT EXISTS workflow_runs_created_idx
+    ON workflow_runs (created_at, id);
 
 CREATE TABLE IF NOT EXISTS workflow_node_executions (
     id                  uuid             NOT NULL,
@@ -62,10 +78,14 @@ CREATE TABLE IF NOT EXISTS workflow_node_executions (
     PRIMARY KEY (id, version)
 );
 
--- A run's node executions.
+-- A run's node executions, in ListByRun's orders; CountByRuns, DeleteByRuns.
 CREATE INDEX IF NOT EXISTS workflow_node_executions_run_idx
-    ON workflow_node_executions (workflow_run_id, "index");
+    ON workflow_node_executions (workflow_run_id, "index", created_at, id);
 
--- The latest execution of a node of a workflow.
+-- The latest execution of a node of a workflow (NodeExecutions.Last).
 CREATE INDEX IF NOT EXISTS workflow_node_executions_node_idx
-    ON workflow_node_executions (tenant_id, app_id, workflow_id, node_id, created_at);
+    ON workflow_node_executions (tenant_id, app_id, workflow_id, node_id, created_at, id);
+
+-- Retention: the oldest executions first (NodeExecutions.DeleteExpired).
+CREATE INDEX IF NOT EXISTS workflow_node_executions_created_idx
+    ON workflow_node_executions (created_at, id);

@@ -29,6 +29,28 @@ type Versions struct {
 	Name string
 }
 
+// Reads tells a query on an append-only model which columns it reads from
+// the latest rows, so the dialect can choose the latest versions reading
+// only those (see dialect.Choice). Aggregates set it; row reads need not.
+type Reads struct {
+	Columns []string // the columns the query reads
+	Leading []string // columns equal in every version that lead the covering index
+}
+
+const readsKey = "wflog:reads"
+
+// WithReads returns db with the Reads hint set.
+func WithReads(db *gorm.DB, r Reads) *gorm.DB {
+	db.Statement.Settings.Store(readsKey, r)
+	return db
+}
+
+func readsOf(stmt *gorm.Statement) Reads {
+	r, _ := stmt.Settings.Load(readsKey)
+	reads, _ := r.(Reads)
+	return reads
+}
+
 const versionsKey = "wflog:versions"
 
 // WithVersions returns db reading the versions v chooses. It is how the

@@ -197,7 +197,8 @@ func (p *Plugin) keepLatest(stmt *gorm.Statement, m *model, v Versions) {
 		stmt.AddError(err)
 		return
 	}
-	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), dialect.Choice{Owner: owner, Among: v.Among})
+	r := readsOf(stmt)
+	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), dialect.Choice{Owner: owner, Among: v.Among, Columns: r.Columns, Leading: r.Leading})
 }
 
 // rows returns the struct values a statement writes.

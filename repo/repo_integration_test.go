@@ -59,20 +59,27 @@ func TestTimeZones(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]int64{}
-			for _, at := range instants {
-				want[at.In(loc).Format("2006-01-02")]++
-			}
-			got, err := runs.DailyRuns(ctx, repo.Stats{TenantID: tenant, AppID: app, Location: loc})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gotMap := map[string]int64{}
-			for _, d := range got {
-				gotMap[d.Day] = d.Count
-			}
-			if fmt.Sprint(gotMap) != fmt.Sprint(want) {
-				t.Errorf("%s:\n got %v\nwant %v", name, gotMap, want)
+			// Open-ended, and bounded (on PostgreSQL, days cut by local
+			// midnights computed in Go), across both daylight-saving changes.
+			for _, window := range [][2]time.Time{{}, {time.Date(2026, 1, 1, 0, 0, 0, 0, loc), time.Date(2027, 1, 1, 0, 0, 0, 0, loc)},
+				{time.Date(2026, 3, 8, 6, 59, 30, 0, time.UTC), time.Date(2026, 11, 2, 5, 0, 0, 0, time.UTC)}} {
+				wantIn := map[string]int64{}
+				for _, at := range instants {
+					if window[0].IsZero() || (!at.Before(window[0]) && at.Before(window[1])) {
+						wantIn[at.In(loc).Format("2006-01-02")]++
+					}
+				}
+				got, err := runs.DailyRuns(ctx, repo.Stats{TenantID: tenant, AppID: app, Location: loc, From: window[0], To: window[1]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotMap := map[string]int64{}
+				for _, d := range got {
+					gotMap[d.Day] = d.Count
+				}
+				if fmt.Sprint(gotMap) != fmt.Sprint(wantIn) {
+					t.Errorf("%s %v:\n got %v\nwant %v", name, window, gotMap, wantIn)
+				}
 			}
 		}
 		for _, loc := range []*time.Location{time.Local, time.FixedZone("'; DROP TABLE workflow_runs; --", 3600)} {

@@ -34,7 +34,8 @@ func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, er
 		N      int64
 	}
 	err := r.db.WithContext(ctx).Model(&models.WorkflowRun{}).
-		Scopes(scopes.Latest(scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), scopes.CreatedBetween(q.Since, time.Time{}))).
+		Scopes(scopes.Latest(scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), scopes.CreatedBetween(q.Since, time.Time{})),
+			scopes.Aggregating("status")).
 		Select("status, count(*) AS n").Group("status").Scan(&rows).Error
 	if err != nil {
 		return StatusCounts{}, fmt.Errorf("wflog/repo: counting runs of app %s: %w", q.AppID, err)
@@ -81,13 +82,13 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
-	return r.dailyCounts(ctx, s, "count(DISTINCT created_by)")
+	return r.dailyCounts(ctx, s, "count(DISTINCT created_by)", "created_by")
 }
 
 // DailyTokenCosts sums the tokens of the runs created each day, each run
 // counted with its current total (or, FinishedOnly, its last finished one).
 func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
-	return r.dailyCounts(ctx, s, "sum(total_tokens)")
+	return r.dailyCounts(ctx, s, "sum(total_tokens)", "total_tokens")
 }
 
 // AverageInteractions is the average number of runs per user each day: the
@@ -95,12 +96,8 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
-	var rows []struct {
-		Day   string
-		Runs  int64
-		Users int64
-	}
-	if err := r.daily(ctx, s, "count(*) AS runs, count(DISTINCT created_by) AS users", &rows); err != nil {
+	rows, err := r.daily(ctx, s, "count(*) AS runs, count(DISTINCT created_by) AS users", "created_by")
+	if err != nil {
 		return nil, err
 	}
 	out := make([]DailyAverage, len(rows))
@@ -112,12 +109,9 @@ func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage
 	return out, nil
 }
 
-func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string) ([]DailyCount, error) {
-	var rows []struct {
-		Day string
-		N   int64
-	}
-	if err := r.daily(ctx, s, aggregate+" AS n", &rows); err != nil {
+func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads ...string) ([]DailyCount, error) {
+	rows, err := r.daily(ctx, s, aggregate+" AS n", reads...)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]DailyCount, len(rows))
@@ -127,26 +121,40 @@ func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string) ([]Da
 	return out, nil
 }
 
+// dailyRow is one day of the statistics daily computes.
+type dailyRow struct {
+	Day         string
+	N           int64
+	Runs, Users int64
+}
+
 // daily runs "SELECT day, <aggregates> … GROUP BY day ORDER BY day" over the
 // runs s selects: the latest version of each, or the latest terminal one.
-func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, dest any) error {
+// reads are the columns the aggregates use.
+func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, reads ...string) ([]dailyRow, error) {
 	loc, err := dialect.Zone(s.Location)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	owner := []scopes.Scope{scopes.ForApp(s.TenantID, s.AppID), scopes.TriggeredFrom(s.TriggeredFrom...), scopes.CreatedBetween(s.From, s.To)}
 	versions := scopes.Latest(owner...)
 	if s.FinishedOnly {
 		versions = scopes.Finished(owner...)
 	}
-	day := r.d.Day(clause.Column{Table: clause.CurrentTable, Name: "created_at"}, loc)
-	err = r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions).
-		Select("? AS day, "+aggregates, day).
+	days := r.d.Days(clause.Column{Table: clause.CurrentTable, Name: "created_at"}, loc, s.From, s.To)
+	var rows []dailyRow
+	err = r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions, scopes.Aggregating(reads...)).
+		Select("? AS day, "+aggregates, days.Expr).
 		// By position: the bucket expression carries a parameter, and a
 		// repeated parameter is a different expression to PostgreSQL.
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(dest).Error
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(&rows).Error
 	if err != nil {
-		return fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
+		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
 	}
-	return nil
+	for i := range rows {
+		if rows[i].Day, err = days.Day(rows[i].Day); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }

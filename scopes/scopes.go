@@ -121,3 +121,15 @@ func TriggeredFrom[T ~string](values ...T) Scope {
 		return db.Where(clause.IN{Column: col, Values: vs})
 	}
 }
+
+// Aggregating tells the query which columns of the latest rows it reads,
+// for aggregates over many rows (counts, sums by day): the latest versions
+// are then chosen reading only those columns — on PostgreSQL with DISTINCT
+// ON over schema.sql's covering index, on LogStore with a narrower ranking
+// subquery. Name every column the query reads outside Latest/AsOf/Finished,
+// filters included.
+func Aggregating(columns ...string) Scope {
+	return func(db *gorm.DB) *gorm.DB {
+		return appendonly.WithReads(db, appendonly.Reads{Columns: columns, Leading: []string{"created_at"}})
+	}
+}

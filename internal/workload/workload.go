@@ -24,8 +24,16 @@ type Config struct {
 	Users         int       // distinct created_by per app; default 5
 	Start         time.Time // runs are created in [Start, Start+Days)
 	Days          int       // default 7
-	NodesPerRun   int       // node executions per run, before retries; 0: none
-	PayloadBytes  int       // size of each run's outputs JSON; default 64
+	// Runs, when set, is how many runs will be generated: creation times
+	// then rise with the run number, as runs arrive in production (which
+	// is how rows lie on disk). Zero spreads them at random.
+	Runs         int
+	NodesPerRun  int // node executions per run, before retries; 0: none
+	PayloadBytes int // size of each run's outputs JSON; default 64
+	// Versions, when set, gives every run exactly this many versions: running
+	// ones, then a terminal one (succeeded, failed or stopped) — the shape of
+	// the benchmark's data set. Zero mixes the realistic shapes below.
+	Versions int
 	// TiesEvery makes every TiesEvery-th run share its created_at with the
 	// previous run of its app (keyset paging must not skip or repeat them);
 	// 0: never.
@@ -35,21 +43,22 @@ type Config struct {
 // Shape is how a run's history goes.
 type Shape int
 
-// The shapes, chosen in these proportions by Run.
+// The shapes Run chooses from, with equal chances.
 const (
-	StaysRunning    Shape = iota // running, running
-	Succeeds                     // running → succeeded
-	Fails                        // running → failed
-	Stopped                      // running → stopped
-	PausedResumed                // running → paused → running → succeeded
-	FinishesTwice                // running → failed → succeeded (a retried run: two terminal versions)
-	PartialSucceeds              // running → partial-succeeded
-	ResumedAfterEnd              // running → succeeded → running (resumed after it finished; running now)
-	shapes
+	StaysRunning    Shape    = iota // running, running
+	Succeeds                        // running → succeeded
+	Fails                           // running → failed
+	Stopped                         // running → stopped
+	PausedResumed                   // running → paused → running → succeeded
+	FinishesTwice                   // running → failed → succeeded (a retried run: two terminal versions)
+	PartialSucceeds                 // running → partial-succeeded
+	ResumedAfterEnd                 // running → succeeded → running (resumed after it finished; running now)
+	shapes                          // how many shapes Run chooses from
+	Fixed           = shapes        // Config.Versions versions: running …, then terminal
 )
 
 func (s Shape) String() string {
-	return [...]string{"stays-running", "succeeds", "fails", "stopped", "paused-resumed", "finishes-twice", "partial-succeeds", "resumed-after-end"}[s]
+	return [...]string{"stays-running", "succeeds", "fails", "stopped", "paused-resumed", "finishes-twice", "partial-succeeds", "resumed-after-end", "fixed"}[s]
 }
 
 // Generator makes runs. It is not safe for concurrent use.
@@ -140,6 +149,9 @@ func (g *Generator) Run(i int) History {
 	app := g.apps[appIndex/cfg.AppsPerTenant][appIndex%cfg.AppsPerTenant]
 	created := g.createdAt(i, r)
 	shape := Shape(r.IntN(int(shapes)))
+	if cfg.Versions > 0 {
+		shape = Fixed
+	}
 	triggers := []models.RunTriggeredFrom{models.RunFromAppRun, models.RunFromAppRun, models.RunFromDebugging, models.RunFromWebhook, models.RunFromSchedule}
 	base := models.WorkflowRun{
 		ID:              newUUID(r),
@@ -197,6 +209,12 @@ func (g *Generator) Run(i int) History {
 	case ResumedAfterEnd:
 		t := tokens()
 		runs = []models.WorkflowRun{version(models.RunRunning, 0, 0), version(models.RunSucceeded, 2, t), version(models.RunRunning, 3, t)}
+	case Fixed:
+		for v := 0; v < cfg.Versions-1; v++ {
+			runs = append(runs, version(models.RunRunning, v, 0))
+		}
+		end := []models.RunStatus{models.RunSucceeded, models.RunSucceeded, models.RunSucceeded, models.RunFailed, models.RunStopped}
+		runs = append(runs, version(end[r.IntN(len(end))], cfg.Versions, tokens()))
 	}
 	return History{Shape: shape, Runs: runs, Nodes: g.nodes(r, &base, created)}
 }
@@ -206,7 +224,12 @@ func (g *Generator) Run(i int) History {
 // (runs go to apps round-robin).
 func (g *Generator) createdAt(i int, r *rand.Rand) time.Time {
 	span := time.Duration(g.cfg.Days) * 24 * time.Hour
-	own := g.cfg.Start.Add(time.Duration(r.Int64N(int64(span)))).Truncate(time.Microsecond)
+	offset := time.Duration(r.Int64N(int64(span)))
+	if g.cfg.Runs > 0 {
+		slot := span / time.Duration(g.cfg.Runs)
+		offset = span*time.Duration(i)/time.Duration(g.cfg.Runs) + offset%max(slot, 1)
+	}
+	own := g.cfg.Start.Add(offset).Truncate(time.Microsecond)
 	apps := g.cfg.Tenants * g.cfg.AppsPerTenant
 	if g.cfg.TiesEvery > 0 && i >= apps && i%g.cfg.TiesEvery == 0 {
 		return g.createdAt(i-apps, rand.New(rand.NewPCG(g.cfg.Seed, uint64(i-apps)+2)))
