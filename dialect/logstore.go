@@ -54,7 +54,11 @@ func (d *Dialect) prepareQuery(db *gorm.DB) {
 	if db.Error != nil || stmt.SQL.Len() > 0 {
 		return // raw SQL: the adapter checks it as written
 	}
-	stmt.AddClause(clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: TimeBound}}})
+	// A query over a derived table ("(subquery) AS t") reads no logstore
+	// itself: its subquery is a query of its own and carries the bound.
+	if !fromSubquery(stmt) {
+		stmt.AddClause(clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: TimeBound}}})
+	}
 	if c, ok := stmt.Clauses["LIMIT"]; !ok || c.Expression == nil {
 		n := MaxLimit
 		stmt.AddClause(clause.Limit{Limit: &n})
@@ -66,6 +70,20 @@ func (d *Dialect) prepareQuery(db *gorm.DB) {
 	if cols := d.timeColumns(stmt); len(cols) > 0 {
 		stmt.Context = WithTimeColumns(stmt.Context, cols...)
 	}
+}
+
+// fromSubquery reports whether the statement's FROM is a GORM subquery,
+// as db.Table("(?) AS t", sub) makes it.
+func fromSubquery(stmt *gorm.Statement) bool {
+	if stmt.TableExpr == nil {
+		return false
+	}
+	for _, v := range stmt.TableExpr.Vars {
+		if _, ok := v.(*gorm.DB); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // checkTruncation turns a result that filled LogStore's largest LIMIT into an

@@ -86,7 +86,7 @@ func (n *NodeExecutions) SaveBatch(ctx context.Context, es []models.WorkflowNode
 // ErrNotFound.
 func (n *NodeExecutions) Get(ctx context.Context, tenantID, id uuid.UUID) (*models.WorkflowNodeExecution, error) {
 	var e models.WorkflowNodeExecution
-	err := n.db.WithContext(ctx).Scopes(scopes.Latest(forTenant(tenantID), byID(id))).Take(&e).Error
+	err := newestVersion(n.db.WithContext(ctx), id, owned("tenant_id", tenantID)).Take(&e).Error
 	found := err == nil
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("wflog/repo: reading node execution %s: %w", id, err)

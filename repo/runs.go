@@ -62,7 +62,7 @@ func validRun(run *models.WorkflowRun) error {
 // Get returns the latest version of a run of an app, or ErrNotFound when no
 // such run exists or it belongs to another tenant or app.
 func (r *Runs) Get(ctx context.Context, tenantID, appID, runID uuid.UUID) (*models.WorkflowRun, error) {
-	run, err := r.latest(ctx, runID, scopes.ForApp(tenantID, appID))
+	run, err := r.latest(ctx, runID, owned("tenant_id", tenantID), owned("app_id", appID))
 	if err != nil {
 		return nil, err
 	}
@@ -78,9 +78,9 @@ func (r *Runs) GetByID(ctx context.Context, runID uuid.UUID) (*models.WorkflowRu
 	return r.latest(ctx, runID)
 }
 
-func (r *Runs) latest(ctx context.Context, id uuid.UUID, owner ...scopes.Scope) (*models.WorkflowRun, error) {
+func (r *Runs) latest(ctx context.Context, id uuid.UUID, owner ...clause.Expression) (*models.WorkflowRun, error) {
 	var run models.WorkflowRun
-	err := r.db.WithContext(ctx).Scopes(scopes.Latest(append(owner, byID(id))...)).Take(&run).Error
+	err := newestVersion(r.db.WithContext(ctx), id, owner...).Take(&run).Error
 	found := err == nil
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("wflog/repo: reading run %s: %w", id, err)
@@ -90,6 +90,21 @@ func (r *Runs) latest(ctx context.Context, id uuid.UUID, owner ...scopes.Scope) 
 		return nil, fmt.Errorf("wflog/repo: run %s: %w", id, ErrNotFound)
 	}
 	return &run, nil
+}
+
+// newestVersion reads one row's latest version the cheapest way there is:
+// its versions newest first, the first of them — one index descent on the
+// primary key, one row; and on LogStore no ranking at all. It is on the
+// hot path of every engine, so it builds its conditions directly.
+func newestVersion(db *gorm.DB, id uuid.UUID, owner ...clause.Expression) *gorm.DB {
+	conds := append(owner, owned("id", id))
+	return db.Unscoped().Where(clause.And(conds...)).
+		Order(clause.OrderByColumn{Column: clause.Column{Table: clause.CurrentTable, Name: "version"}, Desc: true})
+}
+
+// owned is "column = id" on the statement's table.
+func owned(column string, id uuid.UUID) clause.Expression {
+	return clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: column}, Value: id}
 }
 
 // byID selects one row by id, which every version shares.

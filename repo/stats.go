@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/wflog/wflog/dialect"
@@ -82,7 +83,15 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
-	return r.dailyCounts(ctx, s, "count(DISTINCT created_by)", "created_by")
+	rows, err := r.perUser(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DailyCount, len(rows))
+	for i, row := range rows {
+		out[i] = DailyCount{Day: row.Day, Count: row.Users}
+	}
+	return out, nil
 }
 
 // DailyTokenCosts sums the tokens of the runs created each day, each run
@@ -96,7 +105,7 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
-	rows, err := r.daily(ctx, s, "count(*) AS runs, count(DISTINCT created_by) AS users", "created_by")
+	rows, err := r.perUser(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +116,25 @@ func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage
 		out[i] = DailyAverage{Day: row.Day, Average: float64(hundredths) / 100}
 	}
 	return out, nil
+}
+
+// perUser counts each day's runs and users in two steps — runs per (day,
+// user), then users and runs per day — which both backends hash, where
+// PostgreSQL sorts every day's rows for count(DISTINCT created_by).
+func (r *Runs) perUser(ctx context.Context, s Stats) ([]dailyRow, error) {
+	inner, days, err := r.dailyQuery(ctx, s, "created_by")
+	if err != nil {
+		return nil, err
+	}
+	inner = inner.Select("? AS day, created_by, count(*) AS runs", days.Expr).
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}, {Name: "2", Raw: true}}})
+	var rows []dailyRow
+	err = r.db.WithContext(ctx).Table("(?) AS per_user", inner).
+		Select("day, sum(runs) AS runs, count(*) AS users").Group("day").Order("day").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("wflog/repo: daily users of app %s: %w", s.AppID, err)
+	}
+	return nameDays(rows, days)
 }
 
 func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads ...string) ([]DailyCount, error) {
@@ -130,11 +158,30 @@ type dailyRow struct {
 
 // daily runs "SELECT day, <aggregates> … GROUP BY day ORDER BY day" over the
 // runs s selects: the latest version of each, or the latest terminal one.
-// reads are the columns the aggregates use.
+// reads are the columns the aggregates use (the day bucket reads created_at).
 func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, reads ...string) ([]dailyRow, error) {
-	loc, err := dialect.Zone(s.Location)
+	q, days, err := r.dailyQuery(ctx, s, reads...)
 	if err != nil {
 		return nil, err
+	}
+	var rows []dailyRow
+	err = q.Select("? AS day, "+aggregates, days.Expr).
+		// By position: the bucket expression carries a parameter, and a
+		// repeated parameter is a different expression to PostgreSQL.
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
+	}
+	return nameDays(rows, days)
+}
+
+// dailyQuery is the runs s selects — the latest version of each, or the
+// latest terminal one — reading only created_at and reads, and how to cut
+// them into days.
+func (r *Runs) dailyQuery(ctx context.Context, s Stats, reads ...string) (*gorm.DB, dialect.Days, error) {
+	loc, err := dialect.Zone(s.Location)
+	if err != nil {
+		return nil, dialect.Days{}, err
 	}
 	owner := []scopes.Scope{scopes.ForApp(s.TenantID, s.AppID), scopes.TriggeredFrom(s.TriggeredFrom...), scopes.CreatedBetween(s.From, s.To)}
 	versions := scopes.Latest(owner...)
@@ -142,15 +189,13 @@ func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, reads ...s
 		versions = scopes.Finished(owner...)
 	}
 	days := r.d.Days(clause.Column{Table: clause.CurrentTable, Name: "created_at"}, loc, s.From, s.To)
-	var rows []dailyRow
-	err = r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions, scopes.Aggregating(reads...)).
-		Select("? AS day, "+aggregates, days.Expr).
-		// By position: the bucket expression carries a parameter, and a
-		// repeated parameter is a different expression to PostgreSQL.
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
-	}
+	q := r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions, scopes.Aggregating(append([]string{"created_at"}, reads...)...))
+	return q, days, nil
+}
+
+// nameDays turns the buckets of rows into calendar days.
+func nameDays(rows []dailyRow, days dialect.Days) ([]dailyRow, error) {
+	var err error
 	for i := range rows {
 		if rows[i].Day, err = days.Day(rows[i].Day); err != nil {
 			return nil, err

@@ -70,14 +70,11 @@ func Schema(tb testing.TB) (name, dsn string) {
 			tb.Errorf("dropping schema %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(URL())
+	dsn, err := SchemaDSN(name)
 	if err != nil {
 		tb.Fatalf("WFLOG_TEST_DATABASE_URL: %v", err)
 	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return name, u.String()
+	return name, dsn
 }
 
 // Open opens wflog on a fresh, migrated schema of the test database.
@@ -113,14 +110,11 @@ func OpenAdapterPair(tb testing.TB, opts ...wflog.Option) (postgres, logStore *g
 			tb.Fatalf("adding __time__ to %s: %v", table, err)
 		}
 	}
-	u, err := url.Parse(URL())
+	dsn, err := SchemaDSN(schema)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	inner, err := dialect.SimpleProtocol(u.String())
+	inner, err := dialect.SimpleProtocol(dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -131,4 +125,16 @@ func OpenAdapterPair(tb testing.TB, opts ...wflog.Option) (postgres, logStore *g
 		tb.Fatal(err)
 	}
 	return postgres, logStore, schema
+}
+
+// SchemaDSN returns the test database URL with its search_path set to schema.
+func SchemaDSN(schema string) (string, error) {
+	u, err := url.Parse(URL())
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }

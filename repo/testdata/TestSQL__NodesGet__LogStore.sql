@@ -1,2 +1,2 @@
 -- query
-SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "workflow_node_executions" WHERE __time__ > 0 AND "workflow_node_executions"."tenant_id" = '11111111-1111-4111-8111-111111111111' AND "workflow_node_executions"."id" = '0193a1b2-0000-7000-8000-0000000000aa') AS "workflow_node_executions" WHERE __time__ > 0 AND "workflow_node_executions"."wflog_rn" = 1 LIMIT 1
+SELECT * FROM "workflow_node_executions" WHERE ("workflow_node_executions"."tenant_id" = '11111111-1111-4111-8111-111111111111' AND "workflow_node_executions"."id" = '0193a1b2-0000-7000-8000-0000000000aa') AND __time__ > 0 ORDER BY "workflow_node_executions"."version" DESC LIMIT 1

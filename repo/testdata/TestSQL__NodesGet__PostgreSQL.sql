@@ -1,3 +1,3 @@
 -- query
-SELECT * FROM "workflow_node_executions" WHERE "workflow_node_executions"."tenant_id" = $1 AND "workflow_node_executions"."id" = $2 AND NOT EXISTS (SELECT 1 FROM "workflow_node_executions" AS "wflog_newer" WHERE "wflog_newer"."id" = "workflow_node_executions"."id" AND "wflog_newer"."version" > "workflow_node_executions"."version") LIMIT $3
+SELECT * FROM "workflow_node_executions" WHERE "workflow_node_executions"."tenant_id" = $1 AND "workflow_node_executions"."id" = $2 ORDER BY "workflow_node_executions"."version" DESC LIMIT $3
 -- args: "11111111-1111-4111-8111-111111111111" | "0193a1b2-0000-7000-8000-0000000000aa" | 1

@@ -1,3 +1,3 @@
 -- query
-SELECT * FROM "workflow_runs" WHERE "workflow_runs"."id" = $1 AND NOT EXISTS (SELECT 1 FROM "workflow_runs" AS "wflog_newer" WHERE "wflog_newer"."id" = "workflow_runs"."id" AND "wflog_newer"."version" > "workflow_runs"."version") LIMIT $2
+SELECT * FROM "workflow_runs" WHERE "workflow_runs"."id" = $1 ORDER BY "workflow_runs"."version" DESC LIMIT $2
 -- args: "0193a1b2-0000-7000-8000-000000000001" | 1

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog/appendonly"
+	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/models"
+	"github.com/wflog/wflog/repo"
+)
+
+func runBench(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags("bench", "[flags]")
+	s := benchSet{versions: 3, start: benchStart}
+	fs.IntVar(&s.runs, "runs", 1_000_000, "runs in the data set (each with --versions versions)")
+	fs.IntVar(&s.apps, "apps", 20, "apps the runs are spread over; the first is measured")
+	fs.IntVar(&s.days, "days", 30, "days the runs are spread over")
+	fs.IntVar(&s.payload, "payload-bytes", 500, "size of each finished run's outputs JSON")
+	fs.StringVar(&s.schema, "schema", "wflog_bench", "schema the data set lives in (dropped and rebuilt unless --reuse finds it)")
+	seed := fs.Uint64("seed", 1, "random seed of the data set")
+	rounds := fs.Int("rounds", 9, "measured rounds per comparison")
+	warmup := fs.Int("warmup", 2, "unmeasured rounds first")
+	reuse := fs.Bool("reuse", false, "reuse the data set in --schema if it was built with the same flags")
+	grow := fs.Int("grow", 0, "after measuring, grow the other apps until the data set has this many runs, and measure again (0: no)")
+	ingestRows := fs.Int("ingest-rows", 30000, "rows per ingest batch")
+	markdown := fs.String("markdown", "", "also write the results as markdown to this file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if s.runs < s.apps || s.apps < 1 || *rounds < 1 || *warmup < 0 || *ingestRows < 1 {
+		fmt.Fprintln(a.stderr, "--runs must be at least --apps, --apps and --rounds at least 1")
+		fs.Usage()
+		return errUsage
+	}
+	s.seed = *seed
+	cfg, err := dialect.Parse(*dsn)
+	if err != nil {
+		return err
+	}
+	if cfg.Backend != dialect.PostgreSQL {
+		return errors.New("bench measures PostgreSQL: LogStore's timings are SLS's, and the bundled emulator is a test double, not a stand-in for its speed")
+	}
+	admin, err := pgx.Connect(ctx, cfg.ConnString)
+	if err != nil {
+		_, oerr := open(*dsn) // the same advice as every other command
+		if oerr != nil {
+			return oerr
+		}
+		return err
+	}
+	defer admin.Close(ctx)
+
+	db, err := s.prepare(ctx, admin, *dsn, *reuse, a.stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	schemaDSN, _ := withSchema(*dsn, s.schema)
+	raw, err := pgx.Connect(ctx, strings.Replace(schemaDSN, "postgres://", "postgresql://", 1))
+	if err != nil {
+		return err
+	}
+	defer raw.Close(ctx)
+
+	b, err := newBench(ctx, s, db, raw)
+	if err != nil {
+		return err
+	}
+	if err := b.checkAgreement(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stderr, "wflog and the baseline agree on every answer; measuring")
+	rep := report{title: fmt.Sprintf("wflog bench: %d runs × %d versions, %d apps, %d days, %d-byte outputs", s.runs, s.versions, s.apps, s.days, s.payload)}
+	for _, p := range b.pairs() {
+		r, err := measure(ctx, p, *warmup, *rounds)
+		if err != nil {
+			return err
+		}
+		rep.queries = append(rep.queries, r)
+		fmt.Fprintf(a.stderr, "  %-44s %9s vs %9s\n", p.name, short(r.libTimes.median()), short(r.baseTimes.median()))
+	}
+	if rep.ingest, rep.indexes, err = b.ingest(ctx, admin, *dsn, *ingestRows, *warmup, *rounds, a.stderr); err != nil {
+		return err
+	}
+	if *grow > s.runs {
+		if err := s.grow(ctx, admin, db, *grow, a.stderr); err != nil {
+			return err
+		}
+		for i, p := range b.pairs()[:b.growthPairs] {
+			after, err := measure(ctx, p, *warmup, *rounds)
+			if err != nil {
+				return err
+			}
+			rep.growth = append(rep.growth, growthRow{name: p.name, before: rep.queries[i].libTimes, after: after.libTimes})
+		}
+		rep.notes = append(rep.notes, fmt.Sprintf("Growth: the other %d apps grew from %d to %d runs in all; the measured app kept its %d.", s.apps-1, s.runs, *grow, s.runs/s.apps))
+	}
+	rep.notes = append(rep.notes, b.machine(ctx))
+	rep.write(a.stdout)
+	if *markdown != "" {
+		f, err := os.Create(*markdown)
+		if err != nil {
+			return err
+		}
+		md := rep
+		md.markdown = true
+		md.write(f)
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// getReps is how many Gets make one timed sample, and how many runs they read.
+const getReps = 200
+
+// bench holds what the measurements share.
+type bench struct {
+	set         benchSet
+	db          *gorm.DB
+	raw         *pgx.Conn
+	runs        *repo.Runs
+	tenant, app uuid.UUID
+	ids         []uuid.UUID // the measured app's runs, for Get
+	stats       repo.Stats
+	growthPairs int
+}
+
+func newBench(ctx context.Context, s benchSet, db *gorm.DB, raw *pgx.Conn) (*bench, error) {
+	g := s.load(0, s.runs, s.runs, -1).generator()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{set: s, db: db, raw: raw, runs: repo.NewRuns(db), tenant: g.Tenant(0), app: g.App(0, 0)}
+	b.stats = repo.Stats{TenantID: b.tenant, AppID: b.app, From: s.start, To: s.start.AddDate(0, 0, s.days), Location: shanghai}
+	// A fixed set of runs, cycled every round: the warm-up rounds read them
+	// all, so neither side of the comparison pays for the other's cold reads.
+	rows, err := raw.Query(ctx, `SELECT DISTINCT id FROM workflow_runs WHERE tenant_id = $1 AND app_id = $2 LIMIT $3`, b.tenant, b.app, getReps)
+	if err != nil {
+		return nil, err
+	}
+	b.ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil || len(b.ids) == 0 {
+		return nil, fmt.Errorf("the measured app %s has no runs (%v)", b.app, err)
+	}
+	return b, nil
+}
+
+// The seed's approach: the latest version of each run by ROW_NUMBER(), owner
+// filters inside the window (the correct place), then filter and aggregate.
+const (
+	seedLatest      = `WITH latest AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS rn FROM seed_workflow_runs WHERE tenant_id = $1 AND app_id = $2 AND created_at >= $3 AND created_at < $4)`
+	seedDay         = `to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
+	seedStatusCount = seedLatest + ` SELECT status, count(*) FROM latest WHERE rn = 1 GROUP BY status`
+	seedDailyRuns   = seedLatest + ` SELECT ` + seedDay + `, count(*) FROM latest WHERE rn = 1 GROUP BY 1 ORDER BY 1`
+	seedDailyUsers  = seedLatest + ` SELECT ` + seedDay + `, count(DISTINCT created_by) FROM latest WHERE rn = 1 GROUP BY 1 ORDER BY 1`
+	seedDailyTokens = seedLatest + ` SELECT ` + seedDay + `, sum(total_tokens)::bigint FROM latest WHERE rn = 1 GROUP BY 1 ORDER BY 1`
+	seedAverage     = seedLatest + ` SELECT day, round(avg(n), 2)::float8 FROM (SELECT ` + seedDay + ` AS day, created_by, count(DISTINCT id) AS n FROM latest WHERE rn = 1 GROUP BY 1, 2) u GROUP BY 1 ORDER BY 1`
+	seedList        = `WITH latest AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS rn FROM seed_workflow_runs WHERE tenant_id = $1 AND app_id = $2) SELECT id FROM latest WHERE rn = 1 ORDER BY created_at DESC, id DESC LIMIT 20`
+	handGet         = `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = $1 AND tenant_id = $2 AND app_id = $3 ORDER BY version DESC LIMIT 1`
+	handInsert      = `INSERT INTO workflow_runs (id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+)
+
+func (b *bench) seedArgs() []any {
+	return []any{b.tenant, b.app, b.stats.From, b.stats.To}
+}
+
+// daily scans a seed-form daily query into day → value.
+func (b *bench) seedDaily(ctx context.Context, sql string) (map[string]float64, error) {
+	rows, err := b.raw.Query(ctx, sql, b.seedArgs()...)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for rows.Next() {
+		var day string
+		var v float64
+		if err := rows.Scan(&day, &v); err != nil {
+			return nil, err
+		}
+		out[day] = v
+	}
+	return out, rows.Err()
+}
+
+func counts(cs []repo.DailyCount) map[string]float64 {
+	out := map[string]float64{}
+	for _, c := range cs {
+		out[c.Day] = float64(c.Count)
+	}
+	return out
+}
+
+// checkAgreement asks wflog and the baseline the same questions once and
+// refuses to measure if any answer differs: a faster wrong answer is no result.
+func (b *bench) checkAgreement(ctx context.Context) error {
+	check := func(name string, lib, base any) error {
+		if !reflect.DeepEqual(lib, base) {
+			return fmt.Errorf("%s: wflog and the baseline disagree:\n  wflog    %v\n  baseline %v", name, lib, base)
+		}
+		return nil
+	}
+	c, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
+	if err != nil {
+		return err
+	}
+	rows, err := b.raw.Query(ctx, seedStatusCount, b.seedArgs()...)
+	if err != nil {
+		return err
+	}
+	seedCounts := map[models.RunStatus]int64{}
+	var total int64
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return err
+		}
+		seedCounts[models.RunStatus(s)] = n
+		total += n
+	}
+	if err := check("CountByStatus", c, repo.StatusCounts{Total: total, ByStatus: seedCounts}); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		name string
+		lib  func(context.Context, repo.Stats) ([]repo.DailyCount, error)
+		seed string
+	}{{"DailyRuns", b.runs.DailyRuns, seedDailyRuns}, {"DailyTerminals", b.runs.DailyTerminals, seedDailyUsers}, {"DailyTokenCosts", b.runs.DailyTokenCosts, seedDailyTokens}} {
+		lib, err := q.lib(ctx, b.stats)
+		if err != nil {
+			return err
+		}
+		seed, err := b.seedDaily(ctx, q.seed)
+		if err != nil {
+			return err
+		}
+		if err := check(q.name, counts(lib), seed); err != nil {
+			return err
+		}
+	}
+	avg, err := b.runs.AverageInteractions(ctx, b.stats)
+	if err != nil {
+		return err
+	}
+	seed, err := b.seedDaily(ctx, seedAverage)
+	if err != nil {
+		return err
+	}
+	libAvg := map[string]float64{}
+	for _, d := range avg {
+		libAvg[d.Day] = d.Average
+	}
+	if err := check("AverageInteractions", libAvg, seed); err != nil {
+		return err
+	}
+	page, err := b.runs.List(ctx, repo.ListRuns{TenantID: b.tenant, AppID: b.app, Limit: 20})
+	if err != nil {
+		return err
+	}
+	listRows, err := b.raw.Query(ctx, seedList, b.tenant, b.app)
+	if err != nil {
+		return err
+	}
+	seedIDs, err := pgx.CollectRows(listRows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	var libIDs []uuid.UUID
+	for _, r := range page.Runs {
+		libIDs = append(libIDs, r.ID)
+	}
+	return check("List", libIDs, seedIDs)
+}
+
+// pairs lists the comparisons; the first growthPairs are re-measured after
+// the data set grows.
+func (b *bench) pairs() []pair {
+	finished := b.stats
+	finished.FinishedOnly = true
+	seedQuery := func(sql string, args func() []any) func(context.Context, int) error {
+		return func(ctx context.Context, _ int) error {
+			rows, err := b.raw.Query(ctx, sql, args()...)
+			if err != nil {
+				return err
+			}
+			rows.Close()
+			return rows.Err()
+		}
+	}
+	daily := func(f func(context.Context, repo.Stats) ([]repo.DailyCount, error), s repo.Stats) func(context.Context, int) error {
+		return func(ctx context.Context, _ int) error { _, err := f(ctx, s); return err }
+	}
+	average := func(s repo.Stats) func(context.Context, int) error {
+		return func(ctx context.Context, _ int) error { _, err := b.runs.AverageInteractions(ctx, s); return err }
+	}
+	exact, fast := goal{faster: 10}, goal{faster: 30}
+	ps := []pair{
+		{name: "CountByStatus (exact)", baseline: "window, status count", goal: exact, lib: func(ctx context.Context, _ int) error {
+			_, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
+			return err
+		}, base: seedQuery(seedStatusCount, b.seedArgs)},
+		{name: "DailyRuns (exact)", baseline: "window, runs by day", goal: exact, lib: daily(b.runs.DailyRuns, b.stats), base: seedQuery(seedDailyRuns, b.seedArgs)},
+		{name: "DailyTerminals (exact)", baseline: "window, users by day", goal: exact, lib: daily(b.runs.DailyTerminals, b.stats), base: seedQuery(seedDailyUsers, b.seedArgs)},
+		{name: "DailyTokenCosts (exact)", baseline: "window, tokens by day", goal: exact, lib: daily(b.runs.DailyTokenCosts, b.stats), base: seedQuery(seedDailyTokens, b.seedArgs)},
+		{name: "AverageInteractions (exact)", baseline: "window, runs per user by day", goal: exact, lib: average(b.stats), base: seedQuery(seedAverage, b.seedArgs)},
+		{name: "DailyRuns (FinishedOnly)", baseline: "window, runs by day", goal: fast, lib: daily(b.runs.DailyRuns, finished), base: seedQuery(seedDailyRuns, b.seedArgs)},
+		{name: "DailyTerminals (FinishedOnly)", baseline: "window, users by day", goal: fast, lib: daily(b.runs.DailyTerminals, finished), base: seedQuery(seedDailyUsers, b.seedArgs)},
+		{name: "DailyTokenCosts (FinishedOnly)", baseline: "window, tokens by day", goal: fast, lib: daily(b.runs.DailyTokenCosts, finished), base: seedQuery(seedDailyTokens, b.seedArgs)},
+		{name: "AverageInteractions (FinishedOnly)", baseline: "window, runs per user by day", goal: fast, lib: average(finished), base: seedQuery(seedAverage, b.seedArgs)},
+		{name: "List, newest 20", baseline: "window + ORDER BY + LIMIT 20", goal: goal{faster: 100, under: 2 * time.Millisecond}, reps: 10, lib: func(ctx context.Context, _ int) error {
+			_, err := b.runs.List(ctx, repo.ListRuns{TenantID: b.tenant, AppID: b.app, Limit: 20})
+			return err
+		}, base: seedQuery(seedList, func() []any { return []any{b.tenant, b.app} })},
+	}
+	b.growthPairs = len(ps)
+	ps = append(ps,
+		pair{name: "Get by id", baseline: "hand-written pgx query", goal: goal{within: 1.5}, reps: getReps, lib: func(ctx context.Context, i int) error {
+			_, err := b.runs.Get(ctx, b.tenant, b.app, b.ids[i%len(b.ids)])
+			return err
+		}, base: func(ctx context.Context, i int) error {
+			var r models.WorkflowRun
+			var version int64
+			return b.raw.QueryRow(ctx, handGet, b.ids[i%len(b.ids)], b.tenant, b.app).Scan(&r.ID, &version, &r.TenantID, &r.AppID, &r.WorkflowID,
+				&r.Type, &r.TriggeredFrom, &r.WorkflowVersion, &r.Graph, &r.Inputs, &r.Outputs, &r.Status, &r.Error, &r.ElapsedTime,
+				&r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount, &r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt)
+		}},
+		b.savePair(),
+	)
+	return ps
+}
+
+// savePair compares saving one new run with a hand-written pgx INSERT of the
+// same values.
+func (b *bench) savePair() pair {
+	clock := appendonly.NewClock(nil)
+	mk := func() models.WorkflowRun {
+		out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
+		at := time.Now()
+		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: uuid.New(), WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
+			TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
+			CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
+	}
+	return pair{name: "Save one run", baseline: "hand-written pgx INSERT", goal: goal{within: 1.3}, reps: 200,
+		lib: func(ctx context.Context, _ int) error {
+			r := mk()
+			return b.runs.Save(ctx, &r)
+		},
+		base: func(ctx context.Context, _ int) error {
+			r := mk()
+			_, err := b.raw.Exec(ctx, handInsert, r.ID, int64(clock.Next(0)), r.TenantID, r.AppID, r.WorkflowID, string(r.Type), string(r.TriggeredFrom),
+				r.WorkflowVersion, r.Graph, r.Inputs, r.Outputs, string(r.Status), r.Error, r.ElapsedTime, r.TotalTokens, r.TotalSteps,
+				r.ExceptionsCount, string(r.CreatedByRole), r.CreatedBy, r.CreatedAt, r.FinishedAt)
+			return err
+		}}
+}
+
+// machine describes where the numbers come from.
+func (b *bench) machine(ctx context.Context) string {
+	var version, sharedBuffers string
+	_ = b.raw.QueryRow(ctx, `SELECT version()`).Scan(&version)
+	_ = b.raw.QueryRow(ctx, `SHOW shared_buffers`).Scan(&sharedBuffers)
+	host, _ := os.Hostname()
+	return fmt.Sprintf("Machine: %s, %d CPUs, %s/%s, Go %s; %s; shared_buffers %s. Baselines run on seed_workflow_runs, a copy of the data with only the seed's indexes (primary key (id, version) and (tenant_id, app_id, triggered_from)); the hand-written pgx queries run on workflow_runs itself.",
+		host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), version, sharedBuffers)
+}

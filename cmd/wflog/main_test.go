@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/internal/testdb"
+	"github.com/wflog/wflog/internal/workload"
+	"github.com/wflog/wflog/logstoretest"
+	"github.com/wflog/wflog/models"
+	"github.com/wflog/wflog/repo"
+)
+
+// run runs the command line and returns its exit status and output.
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
+	code := a.main(context.Background(), args)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := run(t, nil, "--help")
+	if code != 0 || !strings.Contains(out, "Start with:   wflog demo") {
+		t.Errorf("--help: %d\n%s", code, out)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, c.name) {
+			t.Errorf("--help does not list %s", c.name)
+		}
+		code, _, errOut := run(t, nil, c.name, "--help")
+		if code != 0 || !strings.Contains(errOut, "Usage: wflog "+c.name) || !strings.Contains(errOut, "-dsn") {
+			t.Errorf("%s --help: %d\n%s", c.name, code, errOut)
+		}
+	}
+	if code, _, errOut := run(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "runs", "--tenant", "not-a-uuid"); code != 2 || !strings.Contains(errOut, "not a UUID") {
+		t.Errorf("bad flag: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "runs"); code != 2 || !strings.Contains(errOut, "--tenant and --app are required") {
+		t.Errorf("missing flags: %d %s", code, errOut)
+	}
+}
+
+// TestNoServer: with nothing listening, the error says how to start one.
+func TestNoServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	env := map[string]string{"WFLOG_DSN": "postgres://postgres:hunter2@" + addr + "/postgres?sslmode=disable&connect_timeout=2"}
+	code, _, errOut := run(t, env, "migrate")
+	if code != 1 || !strings.Contains(errOut, "pg_ctlcluster --skip-systemctl-redirect") || !strings.Contains(errOut, "--dsn") {
+		t.Errorf("migrate with no server: %d\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, "hunter2") {
+		t.Errorf("the error shows the password:\n%s", errOut)
+	}
+}
+
+// demoRunsOfApp0 counts the demo's runs of its first app, as its loop writes them.
+func demoRunsOfApp0(seed uint64) int {
+	g := workload.New(workload.Config{Seed: seed, Tenants: 1, AppsPerTenant: 3, Users: 6, Days: 3, Runs: demoRuns, NodesPerRun: 3, PayloadBytes: 120})
+	n, paused := 0, false
+	for i := 0; i < demoRuns || !paused; i++ {
+		h := g.Run(i)
+		if i >= demoRuns && h.Shape != workload.PausedResumed {
+			continue
+		}
+		paused = paused || h.Shape == workload.PausedResumed
+		if i%3 == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDemo(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	code, out, errOut := run(t, map[string]string{"WFLOG_DSN": dsn}, "demo", "--seed", "42", "--tz", "Asia/Shanghai")
+	if code != 0 {
+		t.Fatalf("demo: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"PostgreSQL: wrote ",
+		"was paused and resumed; its versions: running → paused → running → succeeded",
+		"newest runs of app ",
+		"node executions of run ",
+		"days in Asia/Shanghai",
+		fmt.Sprintf("runs by current status: %d in all", demoRunsOfApp0(42)),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDemoBothBackends(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	code, out, errOut := run(t, nil, "demo", "--dsn", dsn, "--backend", "logstore", "--seed", "7")
+	if code != 0 {
+		t.Fatalf("demo --backend logstore: %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "===== PostgreSQL =====") || !strings.Contains(out, "===== LogStore (emulator) =====") ||
+		!strings.Contains(out, "Both backends give the same answers.") {
+		t.Errorf("demo --backend logstore:\n%s", out)
+	}
+}
+
+var wrote = regexp.MustCompile(`wrote (\d+) runs: (\d+) run rows and (\d+) node-execution rows`)
+
+// TestSimulateAndViews: simulate writes what it says, on both backends, and
+// runs/stats show what the repositories answer.
+func TestSimulateAndViews(t *testing.T) {
+	testdb.Admin(t)
+	_, pg := testdb.Schema(t)
+	srv := logstoretest.New(t)
+	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN()} {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := run(t, nil, "simulate", "--dsn", dsn, "--runs", "60", "--apps", "2", "--nodes-per-run", "2", "--seed", "9", "--batch", "50")
+			if code != 0 {
+				t.Fatalf("simulate: %d\n%s\n%s", code, out, errOut)
+			}
+			m := wrote.FindStringSubmatch(out)
+			if m == nil || m[1] != "60" {
+				t.Fatalf("simulate printed:\n%s", out)
+			}
+			db, err := wflog.Open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeDB(db)
+			var rows int64
+			if err := db.Unscoped().Model(&models.WorkflowRun{}).Count(&rows).Error; err != nil || fmt.Sprint(rows) != m[2] {
+				t.Errorf("%s run rows stored, simulate said %s (%v)", fmt.Sprint(rows), m[2], err)
+			}
+			ids := regexp.MustCompile(`wflog runs --tenant (\S+) --app (\S+)`).FindStringSubmatch(out)
+			tenant, app := uuid.MustParse(ids[1]), uuid.MustParse(ids[2])
+
+			code, out, errOut = run(t, nil, "runs", "--dsn", dsn, "--tenant", tenant.String(), "--app", app.String(), "--limit", "5", "--json")
+			if code != 0 {
+				t.Fatalf("runs: %d %s", code, errOut)
+			}
+			var page repo.RunPage
+			if err := json.Unmarshal([]byte(out), &page); err != nil {
+				t.Fatal(err)
+			}
+			want, err := repo.NewRuns(db).List(context.Background(), repo.ListRuns{TenantID: tenant, AppID: app, Limit: 5})
+			if err != nil || len(page.Runs) != 5 || page.Runs[0].ID != want.Runs[0].ID || page.HasMore != want.HasMore {
+				t.Errorf("runs --json = %d runs, more %v; the repository says %d, %v (%v)", len(page.Runs), page.HasMore, len(want.Runs), want.HasMore, err)
+			}
+			if code, out, _ := run(t, nil, "runs", "--dsn", dsn, "--tenant", tenant.String(), "--app", app.String(), "--limit", "5"); code != 0 || !strings.Contains(out, "more: wflog runs") {
+				t.Errorf("runs table:\n%s", out)
+			}
+
+			code, out, errOut = run(t, nil, "stats", "--dsn", dsn, "--tenant", tenant.String(), "--app", app.String(), "--days", "30", "--json")
+			if code != 0 {
+				t.Fatalf("stats: %d %s", code, errOut)
+			}
+			var v statsView
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatal(err)
+			}
+			counts, err := repo.NewRuns(db).CountByStatus(context.Background(), repo.CountRuns{TenantID: tenant, AppID: app})
+			var sum int64
+			for _, d := range v.Days {
+				sum += d.Runs
+			}
+			if err != nil || v.Statuses.Total != counts.Total || sum != counts.Total {
+				t.Errorf("stats: %d runs by status, %d by day; the repository counts %d (%v)", v.Statuses.Total, sum, counts.Total, err)
+			}
+			if code, out, _ := run(t, nil, "stats", "--dsn", dsn, "--tenant", tenant.String(), "--app", app.String(), "--finished-only"); code != 0 || !strings.Contains(out, "finished runs only") {
+				t.Errorf("stats table:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestBench runs the benchmark at a tiny size so that the command cannot
+// rot; its numbers are not looked at.
+func TestBench(t *testing.T) {
+	admin := testdb.Admin(t)
+	schema := "wflog_bench_test_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	t.Cleanup(func() {
+		for _, s := range []string{schema} {
+			_ = admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+s+" CASCADE").Close()
+		}
+	})
+	code, out, errOut := run(t, map[string]string{"WFLOG_DSN": testdb.URL()}, "bench", "--runs", "400", "--apps", "4", "--rounds", "1", "--warmup", "0", "--ingest-rows", "300", "--schema", schema, "--grow", "600")
+	if code != 0 {
+		t.Fatalf("bench: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"wflog and the baseline agree on every answer", "CountByStatus (exact)", "Save one run", "raw pgx CopyFrom", "primary key only", "Growth"} {
+		if !strings.Contains(out+errOut, want) {
+			t.Errorf("bench output lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+	if code, _, errOut := run(t, nil, "bench", "--dsn", "logstore://a:b@127.0.0.1:1/p?sslmode=disable"); code != 1 || !strings.Contains(errOut, "bench measures PostgreSQL") {
+		t.Errorf("bench on LogStore: %d %s", code, errOut)
+	}
+}

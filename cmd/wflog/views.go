@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/wflog/wflog/models"
+	"github.com/wflog/wflog/repo"
+)
+
+// uuidFlag is a flag that holds a required UUID.
+type uuidFlag struct {
+	v   uuid.UUID
+	set bool
+}
+
+func (f *uuidFlag) String() string {
+	if !f.set {
+		return ""
+	}
+	return f.v.String()
+}
+
+func (f *uuidFlag) Set(s string) error {
+	v, err := uuid.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a UUID: %q", s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+func runRuns(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags("runs", "--tenant ID --app ID [flags]")
+	var tenant, appID, after uuidFlag
+	fs.Var(&tenant, "tenant", "tenant id (required)")
+	fs.Var(&appID, "app", "app id (required)")
+	fs.Var(&after, "after", "show the page after this run id (the last id of the previous page)")
+	limit := fs.Int("limit", 20, "runs per page (1–1000)")
+	status := fs.String("status", "", "only runs whose current status is one of these, comma-separated (running,succeeded,…)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !tenant.set || !appID.set {
+		fmt.Fprintln(a.stderr, "--tenant and --app are required (wflog demo and wflog simulate print them)")
+		fs.Usage()
+		return errUsage
+	}
+	q := repo.ListRuns{TenantID: tenant.v, AppID: appID.v, Limit: *limit, LastID: after.v}
+	for _, s := range splitList(*status) {
+		q.Status = append(q.Status, models.RunStatus(s))
+	}
+	db, err := open(*dsn)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	page, err := repo.NewRuns(db).List(ctx, q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, page)
+	}
+	printRuns(a.stdout, page.Runs)
+	if page.HasMore {
+		fmt.Fprintf(a.stdout, "more: wflog runs --tenant %s --app %s --after %s\n", tenant.v, appID.v, page.Runs[len(page.Runs)-1].ID)
+	}
+	return nil
+}
+
+func printRuns(w io.Writer, runs []models.WorkflowRun) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTATUS\tCREATED (UTC)\tELAPSED\tSTEPS\tTOKENS\tTRIGGER")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1fs\t%d\t%d\t%s\n", r.ID, r.Status, r.CreatedAt.UTC().Format("2006-01-02 15:04:05"), r.ElapsedTime, r.TotalSteps, r.TotalTokens, r.TriggeredFrom)
+	}
+	tw.Flush()
+}
+
+// statsView is what stats prints.
+type statsView struct {
+	Statuses repo.StatusCounts `json:"statuses"`
+	Days     []statsDay        `json:"days"`
+	Mode     string            `json:"mode"`
+	Zone     string            `json:"zone"`
+}
+
+type statsDay struct {
+	Day          string  `json:"day"`
+	Runs         int64   `json:"runs"`
+	Users        int64   `json:"users"`
+	Tokens       int64   `json:"tokens"`
+	Interactions float64 `json:"interactions"`
+}
+
+func runStats(ctx context.Context, a *app, args []string) error {
+	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
+	var tenant, appID uuidFlag
+	fs.Var(&tenant, "tenant", "tenant id (required)")
+	fs.Var(&appID, "app", "app id (required)")
+	days := fs.Int("days", 30, "the last N days, ending now")
+	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
+	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
+	asJSON := fs.Bool("json", false, "print JSON instead of tables")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !tenant.set || !appID.set {
+		fmt.Fprintln(a.stderr, "--tenant and --app are required (wflog demo and wflog simulate print them)")
+		fs.Usage()
+		return errUsage
+	}
+	loc, err := time.LoadLocation(*zone)
+	if err != nil {
+		return fmt.Errorf("--tz %q: %w", *zone, err)
+	}
+	db, err := open(*dsn)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	now := time.Now()
+	v, err := collectStats(ctx, repo.NewRuns(db), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: now.AddDate(0, 0, -*days), To: now, Location: loc, FinishedOnly: *finished})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, v)
+	}
+	printStats(a.stdout, v)
+	return nil
+}
+
+// collectStats asks every statistic of s and joins them by day.
+func collectStats(ctx context.Context, runs *repo.Runs, s repo.Stats) (statsView, error) {
+	v := statsView{Mode: "exact", Zone: s.Location.String()}
+	if s.FinishedOnly {
+		v.Mode = "finished runs only"
+	}
+	var err error
+	if v.Statuses, err = runs.CountByStatus(ctx, repo.CountRuns{TenantID: s.TenantID, AppID: s.AppID, TriggeredFrom: s.TriggeredFrom, Since: s.From}); err != nil {
+		return v, err
+	}
+	byDay := map[string]*statsDay{}
+	var order []string
+	day := func(d string) *statsDay {
+		if byDay[d] == nil {
+			byDay[d] = &statsDay{Day: d}
+			order = append(order, d)
+		}
+		return byDay[d]
+	}
+	counts := []struct {
+		f    func(context.Context, repo.Stats) ([]repo.DailyCount, error)
+		into func(*statsDay, int64)
+	}{
+		{runs.DailyRuns, func(d *statsDay, n int64) { d.Runs = n }},
+		{runs.DailyTerminals, func(d *statsDay, n int64) { d.Users = n }},
+		{runs.DailyTokenCosts, func(d *statsDay, n int64) { d.Tokens = n }},
+	}
+	for _, c := range counts {
+		rows, err := c.f(ctx, s)
+		if err != nil {
+			return v, err
+		}
+		for _, r := range rows {
+			c.into(day(r.Day), r.Count)
+		}
+	}
+	avgs, err := runs.AverageInteractions(ctx, s)
+	if err != nil {
+		return v, err
+	}
+	for _, r := range avgs {
+		day(r.Day).Interactions = r.Average
+	}
+	sort.Strings(order)
+	for _, d := range order {
+		v.Days = append(v.Days, *byDay[d])
+	}
+	return v, nil
+}
+
+func printStats(w io.Writer, v statsView) {
+	fmt.Fprintf(w, "runs by current status: %d in all\n", v.Statuses.Total)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range models.RunStatuses {
+		if n, ok := v.Statuses.ByStatus[s]; ok {
+			fmt.Fprintf(tw, "  %s\t%d\n", s, n)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\ndaily, %s, days in %s:\n", v.Mode, v.Zone)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "DAY\tRUNS\tUSERS\tTOKENS\tRUNS/USER\t")
+	for _, d := range v.Days {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t\n", d.Day, d.Runs, d.Users, d.Tokens, d.Interactions)
+	}
+	tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
