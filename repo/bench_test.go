@@ -18,7 +18,7 @@ import (
 //
 //	go test ./repo -run '^$' -bench 'Get|Save' -count 10 > new.txt && benchstat new.txt
 
-func benchDB(b *testing.B) (*repo.Runs, *pgx.Conn, models.WorkflowRun) {
+func benchDB(b testing.TB) (*repo.Runs, *pgx.Conn, models.WorkflowRun) {
 	db, schema := testdb.Open(b)
 	runs := repo.NewRuns(db)
 	run := newRun(uuid.New(), uuid.New(), time.Now().UTC())

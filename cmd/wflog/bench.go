@@ -156,6 +156,17 @@ func newBench(ctx context.Context, s benchSet, db *gorm.DB, raw *pgx.Conn) (*ben
 	if err != nil || len(b.ids) == 0 {
 		return nil, fmt.Errorf("the measured app %s has no runs (%v)", b.app, err)
 	}
+	// The data set must be what the report says it is: every run of the
+	// measured app inside the measured window.
+	var inWindow, all int
+	if err := raw.QueryRow(ctx, `SELECT count(DISTINCT id) FILTER (WHERE created_at >= $3 AND created_at < $4), count(DISTINCT id) FROM workflow_runs WHERE tenant_id = $1 AND app_id = $2`,
+		b.tenant, b.app, b.stats.From, b.stats.To).Scan(&inWindow, &all); err != nil {
+		return nil, err
+	}
+	if want := (s.runs + s.apps - 1) / s.apps; inWindow != want || all != want { // app 0 gets runs 0, apps, 2·apps, …
+		return nil, fmt.Errorf("the data set is not as built: the measured app has %d runs, %d of them in %s–%s; want %d (rebuild it without --reuse)",
+			all, inWindow, b.stats.From.Format(time.DateOnly), b.stats.To.Format(time.DateOnly), want)
+	}
 	return b, nil
 }
 
@@ -343,6 +354,10 @@ func (b *bench) pairs() []pair {
 	return ps
 }
 
+// saveApp is the app the Save comparison writes its runs to, away from the
+// measured app.
+var saveApp = uuid.MustParse("5a7e0000-0000-4000-8000-000000000000")
+
 // savePair compares saving one new run with a hand-written pgx INSERT of the
 // same values.
 func (b *bench) savePair() pair {
@@ -350,7 +365,7 @@ func (b *bench) savePair() pair {
 	mk := func() models.WorkflowRun {
 		out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
 		at := time.Now()
-		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: uuid.New(), WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
+		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: saveApp, WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
 			TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
 			CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
 	}

@@ -26,7 +26,8 @@ type Config struct {
 	Days          int       // default 7
 	// Runs, when set, is how many runs will be generated: creation times
 	// then rise with the run number, as runs arrive in production (which
-	// is how rows lie on disk). Zero spreads them at random.
+	// is how rows lie on disk); later runs wrap around. Zero spreads them
+	// at random.
 	Runs         int
 	NodesPerRun  int // node executions per run, before retries; 0: none
 	PayloadBytes int // size of each run's outputs JSON; default 64
@@ -226,8 +227,11 @@ func (g *Generator) createdAt(i int, r *rand.Rand) time.Time {
 	span := time.Duration(g.cfg.Days) * 24 * time.Hour
 	offset := time.Duration(r.Int64N(int64(span)))
 	if g.cfg.Runs > 0 {
-		slot := span / time.Duration(g.cfg.Runs)
-		offset = span*time.Duration(i)/time.Duration(g.cfg.Runs) + offset%max(slot, 1)
+		// slot·i, not span·i/Runs: span·i overflows int64 nanoseconds
+		// for a month of a million runs.
+		// Runs past Runs wrap around, so every run stays inside the window.
+		slot := max(span/time.Duration(g.cfg.Runs), 1)
+		offset = slot*time.Duration(i%g.cfg.Runs) + offset%slot
 	}
 	own := g.cfg.Start.Add(offset).Truncate(time.Microsecond)
 	apps := g.cfg.Tenants * g.cfg.AppsPerTenant
