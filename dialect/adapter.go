@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // WrapLogStore returns a database/sql connector that enforces LogStore's
@@ -212,7 +211,7 @@ func (r *timeRows) Next(dest []driver.Value) error {
 	return nil
 }
 
-var _ io.Closer = (*timeRows)(nil)
+var _ driver.Rows = (*timeRows)(nil)
 
 // CheckPool reports whether pool can carry this dialect's statements: a
 // LogStore dialect needs a pool built on WrapLogStore.

@@ -2,6 +2,7 @@ package repo_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -19,6 +20,11 @@ import (
 //	go test ./repo -run '^$' -bench 'Get|Save' -count 10 > new.txt && benchstat new.txt
 
 func benchDB(b testing.TB) (*repo.Runs, *pgx.Conn, models.WorkflowRun) {
+	runs, conn, run, _ := benchDBWithPool(b)
+	return runs, conn, run
+}
+
+func benchDBWithPool(b testing.TB) (*repo.Runs, *pgx.Conn, models.WorkflowRun, *sql.DB) {
 	db, schema := testdb.Open(b)
 	runs := repo.NewRuns(db)
 	run := newRun(uuid.New(), uuid.New(), time.Now().UTC())
@@ -37,7 +43,11 @@ func benchDB(b testing.TB) (*repo.Runs, *pgx.Conn, models.WorkflowRun) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close(context.Background()) })
-	return runs, conn, run
+	pool, err := db.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return runs, conn, run, pool
 }
 
 func BenchmarkGet(b *testing.B) {
@@ -86,6 +96,25 @@ func BenchmarkSaveRawPgx(b *testing.B) {
 			run.ID, version, run.TenantID, run.AppID, run.WorkflowID, string(run.Type), string(run.TriggeredFrom), run.WorkflowVersion,
 			run.Graph, run.Inputs, run.Outputs, string(run.Status), run.Error, run.ElapsedTime, run.TotalTokens, run.TotalSteps,
 			run.ExceptionsCount, string(run.CreatedByRole), run.CreatedBy, run.CreatedAt, run.FinishedAt)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetDatabaseSQL is the hand-written query through database/sql
+// over pgx's stdlib driver, the layer wflog's pool uses: it separates what
+// database/sql costs from what GORM costs.
+func BenchmarkGetDatabaseSQL(b *testing.B) {
+	_, _, run, sqlDB := benchDBWithPool(b)
+	ctx := context.Background()
+	for b.Loop() {
+		var r models.WorkflowRun
+		var v int64
+		err := sqlDB.QueryRowContext(ctx, `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = $1 AND tenant_id = $2 AND app_id = $3 ORDER BY version DESC LIMIT 1`,
+			run.ID, run.TenantID, run.AppID).Scan(&r.ID, &v, &r.TenantID, &r.AppID, &r.WorkflowID, &r.Type, &r.TriggeredFrom, &r.WorkflowVersion,
+			&r.Graph, &r.Inputs, &r.Outputs, &r.Status, &r.Error, &r.ElapsedTime, &r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount,
+			&r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
@@ -35,6 +36,7 @@ type ingestTarget struct {
 	schema  string
 	keep    []string // indexes of schema.sql to keep; nil: all
 	library bool
+	server  bool // INSERT … SELECT inside PostgreSQL: the ceiling no client can beat
 	db      *gorm.DB
 	raw     *pgx.Conn
 	tp      throughput
@@ -48,6 +50,7 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 	targets := []*ingestTarget{
 		{name: "wflog SaveBatch (schema.sql, all indexes)", library: true},
 		{name: "raw pgx CopyFrom (schema.sql, all indexes)"},
+		{name: "the server alone: INSERT … SELECT from the data set (all indexes, no client)", server: true},
 		{name: "primary key only", keep: []string{}},
 	}
 	for _, ix := range runIndexes {
@@ -80,7 +83,20 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 				}
 			}
 		}
-		if !t.library {
+		if t.server {
+			// The rows it copies, staged once and numbered, so that each
+			// round reads a fresh range at the same cost.
+			if _, err := admin.Exec(ctx, `CREATE TABLE `+ident+`.src AS SELECT row_number() OVER () AS n, w.* FROM (SELECT * FROM `+
+				pgx.Identifier{b.set.schema, "workflow_runs"}.Sanitize()+` LIMIT `+fmt.Sprint((warmup+rounds)*rows)+`) w`); err != nil {
+				return nil, nil, err
+			}
+			for _, sql := range []string{`CREATE INDEX ON ` + ident + `.src (n)`, `VACUUM ANALYZE ` + ident + `.src`} {
+				if _, err := admin.Exec(ctx, sql); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		if !t.library && !t.server {
 			if t.raw, err = pgx.Connect(ctx, strings.Replace(tdsn, "postgres://", "postgresql://", 1)); err != nil {
 				return nil, nil, err
 			}
@@ -100,7 +116,15 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 			}
 			start := time.Now()
 			var err error
-			if t.library {
+			done := rows
+			if t.server {
+				var tag pgconn.CommandTag
+				tag, err = admin.Exec(ctx, `INSERT INTO `+pgx.Identifier{t.schema, "workflow_runs"}.Sanitize()+` (`+strings.Join(copyColumns, ", ")+`) SELECT `+
+					strings.Join(copyColumns, ", ")+` FROM `+pgx.Identifier{t.schema, "src"}.Sanitize()+` WHERE n > $1 AND n <= $2`, round*rows, (round+1)*rows)
+				if done = int(tag.RowsAffected()); err == nil && done == 0 {
+					err = fmt.Errorf("the data set has too few rows for %d rounds of --ingest-rows %d", warmup+rounds, rows)
+				}
+			} else if t.library {
 				err = repo.NewRuns(t.db, repo.WithRecentWrites(0, 0)).SaveBatch(ctx, batch)
 			} else {
 				_, err = t.raw.CopyFrom(ctx, pgx.Identifier{"workflow_runs"}, copyColumns,
@@ -110,14 +134,14 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 				return nil, nil, fmt.Errorf("ingest into %s: %w", t.name, err)
 			}
 			if round >= warmup {
-				t.tp.rates = append(t.tp.rates, float64(rows)/time.Since(start).Seconds())
+				t.tp.rates = append(t.tp.rates, float64(done)/time.Since(start).Seconds())
 			}
 		}
 	}
 	named := func(t *ingestTarget) throughput { return throughput{name: t.name, rates: t.tp.rates} }
-	ingest := []throughput{named(targets[0]), named(targets[1])}
-	indexes := []throughput{named(targets[2])}
-	for _, t := range targets[3:] {
+	ingest := []throughput{named(targets[0]), named(targets[1]), named(targets[2])}
+	indexes := []throughput{named(targets[3])}
+	for _, t := range targets[4:] {
 		indexes = append(indexes, named(t))
 	}
 	all := named(targets[1])

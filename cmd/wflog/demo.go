@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("%s: %w", sides[i].name, err)
 		}
 	}
-	printDemo(a.stdout, g, sides, loc)
+	printDemo(a.stdout, g, sides)
 	if len(sides) == 2 {
 		if diff := sides[0].view.differs(sides[1].view); diff != "" {
 			return fmt.Errorf("the backends disagree on %s", diff)
@@ -197,7 +197,7 @@ func (s *demoSide) read(ctx context.Context, g *workload.Generator, start time.T
 	return nil
 }
 
-func printDemo(w io.Writer, g *workload.Generator, sides []demoSide, loc *time.Location) {
+func printDemo(w io.Writer, g *workload.Generator, sides []demoSide) {
 	for _, s := range sides {
 		fmt.Fprintf(w, "%s: wrote %d runs (%d run versions, %d node-execution versions) in %s\n",
 			s.name, s.wrote.runs, s.wrote.runRows, s.wrote.nodeRows, s.wrote.elapsed.Round(time.Millisecond))
@@ -229,8 +229,4 @@ func printDemo(w io.Writer, g *workload.Generator, sides []demoSide, loc *time.L
 		fmt.Fprintln(w)
 		printStats(w, s.view.Stats)
 	}
-	if first.paused == nil {
-		fmt.Fprintf(w, "(no run was paused)\n")
-	}
-	_ = loc
 }
