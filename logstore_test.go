@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
-	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/logstoretest"
@@ -42,19 +41,7 @@ func emulator(t *testing.T, relax logstoretest.Rule, c *clock) (*logstoretest.Se
 			cfg.Now = c.now
 		}
 	})
-	db, err := wflog.Open(srv.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			_ = s.Close()
-		}
-	})
-	if err := wflog.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return srv, db
+	return srv, testdb.OpenDSN(t, srv.DSN())
 }
 
 // naive is a hand-written client: simple protocol, SQL as written.

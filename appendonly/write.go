@@ -23,18 +23,25 @@ func (p *Plugin) statementModel(db *gorm.DB) *model {
 	return m
 }
 
-// create gives new rows their IDs and versions and lets GORM insert them,
-// batch by batch when the backend limits rows per statement.
-func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
+// versioned wraps one of GORM's write callbacks: fn handles append-only
+// models, orig every other.
+func (p *Plugin) versioned(orig func(*gorm.DB), fn func(db *gorm.DB, m *model)) func(*gorm.DB) {
 	return func(db *gorm.DB) {
 		if db.Error != nil {
 			return
 		}
-		m := p.statementModel(db)
-		if m == nil || db.Error != nil {
+		if m := p.statementModel(db); m != nil {
+			fn(db, m)
+		} else if db.Error == nil {
 			orig(db)
-			return
 		}
+	}
+}
+
+// create gives new rows their IDs and versions and lets GORM insert them,
+// batch by batch when the backend limits rows per statement.
+func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
+	return p.versioned(orig, func(db *gorm.DB, m *model) {
 		stmt := db.Statement
 		if isMapDest(stmt.Dest) {
 			db.AddError(fmt.Errorf("appendonly: creating %s from a map is not supported: create a %s value, so that its id and version can be set", m.schema.Name, m.schema.Name))
@@ -92,7 +99,7 @@ func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
 		}
 		stmt.ReflectValue = rv
 		db.RowsAffected = affected
-	}
+	})
 }
 
 func isMapDest(dest any) bool {
@@ -107,15 +114,7 @@ func isMapDest(dest any) bool {
 // whole row as a new version. GORM's own assignment code decides what
 // changes, so Select, Omit, maps, structs and UpdatedAt behave as usual.
 func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
-	return func(db *gorm.DB) {
-		if db.Error != nil {
-			return
-		}
-		m := p.statementModel(db)
-		if m == nil || db.Error != nil {
-			orig(db)
-			return
-		}
+	return p.versioned(orig, func(db *gorm.DB, m *model) {
 		stmt := db.Statement
 		if w, ok := stmt.Clauses["WHERE"].Expression.(clause.Where); ok && len(w.Exprs) > 0 {
 			db.AddError(fmt.Errorf("%w: %s: an update by condition cannot be append-only, because the rows it would change are not in memory: load them, change them, Save them", ErrNotLoaded, m.schema.Name))
@@ -171,7 +170,7 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 			affected += db.RowsAffected
 		}
 		db.RowsAffected = affected
-	}
+	})
 }
 
 // insertRows writes rows whole: every column, as it is in memory.
@@ -205,15 +204,7 @@ func (p *Plugin) insertRows(db *gorm.DB, m *model, rows []reflect.Value) {
 // all versions of those rows go: deleting only the versions that match would
 // bring an older version back as the current state.
 func (p *Plugin) delete(orig func(*gorm.DB)) func(*gorm.DB) {
-	return func(db *gorm.DB) {
-		if db.Error != nil {
-			return
-		}
-		m := p.statementModel(db)
-		if m == nil || db.Error != nil {
-			orig(db)
-			return
-		}
+	return p.versioned(orig, func(db *gorm.DB, m *model) {
 		d := dialect.Of(db)
 		if !d.Has(dialect.Delete) {
 			db.AddError(&dialect.UnsupportedError{Backend: d.Backend(), What: "DELETE", Instead: "rows expire by the logstore's TTL; set the TTL on the logstore in the SLS console"})
@@ -258,7 +249,7 @@ func (p *Plugin) delete(orig func(*gorm.DB)) func(*gorm.DB) {
 		if db.AddError(err) == nil {
 			db.RowsAffected, _ = result.RowsAffected()
 		}
-	}
+	})
 }
 
 // identityIn is "id IN (…)" for the non-zero identities of the rows given

@@ -1,46 +1,18 @@
-package dialect
+package dialect_test
 
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/DATA-DOG/go-sqlmock"
+
+	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/testdb"
 )
-
-// mockConnector lends sqlmock's connection to the adapter.
-type mockConnector struct{ db *sql.DB }
-
-func (c mockConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var dc driver.Conn
-	err = conn.Raw(func(raw any) error { dc = raw.(driver.Conn); return nil })
-	return borrowed{Conn: dc, release: conn}, err
-}
-func (c mockConnector) Driver() driver.Driver { return c.db.Driver() }
-
-type borrowed struct {
-	driver.Conn
-	release *sql.Conn
-}
-
-func (b borrowed) Close() error { return b.release.Close() }
-func (b borrowed) Ping(ctx context.Context) error {
-	return b.Conn.(driver.Pinger).Ping(ctx)
-}
-func (b borrowed) QueryContext(ctx context.Context, q string, a []driver.NamedValue) (driver.Rows, error) {
-	return b.Conn.(driver.QueryerContext).QueryContext(ctx, q, a)
-}
-func (b borrowed) ExecContext(ctx context.Context, q string, a []driver.NamedValue) (driver.Result, error) {
-	return b.Conn.(driver.ExecerContext).ExecContext(ctx, q, a)
-}
 
 func newAdapter(t *testing.T) (*sql.DB, sqlmock.Sqlmock) {
 	t.Helper()
@@ -48,7 +20,7 @@ func newAdapter(t *testing.T) (*sql.DB, sqlmock.Sqlmock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := sql.OpenDB(WrapLogStore(mockConnector{mockDB}))
+	pool := sql.OpenDB(dialect.WrapLogStore(testdb.SQLMockConnector(mockDB)))
 	t.Cleanup(func() { _ = pool.Close(); _ = mockDB.Close() })
 	return pool, mock
 }
@@ -58,14 +30,14 @@ func newAdapter(t *testing.T) (*sql.DB, sqlmock.Sqlmock) {
 func TestAdapterSendsNothingItRefuses(t *testing.T) {
 	pool, mock := newAdapter(t)
 	ctx := context.Background()
-	if _, err := pool.BeginTx(ctx, nil); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("BeginTx = %v, want ErrUnsupported", err)
+	if _, err := pool.BeginTx(ctx, nil); !errors.Is(err, dialect.ErrUnsupported) {
+		t.Errorf("BeginTx = %v, want dialect.ErrUnsupported", err)
 	}
-	if _, err := pool.ExecContext(ctx, "DELETE FROM t WHERE id = $1", "x"); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("DELETE = %v, want ErrUnsupported", err)
+	if _, err := pool.ExecContext(ctx, "DELETE FROM t WHERE id = $1", "x"); !errors.Is(err, dialect.ErrUnsupported) {
+		t.Errorf("DELETE = %v, want dialect.ErrUnsupported", err)
 	}
-	if _, err := pool.QueryContext(ctx, "SELECT * FROM t WHERE id = $1", "x"); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("SELECT without __time__ = %v, want ErrUnsupported", err)
+	if _, err := pool.QueryContext(ctx, "SELECT * FROM t WHERE id = $1", "x"); !errors.Is(err, dialect.ErrUnsupported) {
+		t.Errorf("SELECT without __time__ = %v, want dialect.ErrUnsupported", err)
 	}
 	if err := mock.ExpectationsWereMet(); err != nil {
 		t.Error(err)
@@ -92,7 +64,7 @@ func TestAdapterRendersAndReadsTimes(t *testing.T) {
 	at := time.Date(2026, 11, 26, 8, 0, 0, 123456000, time.UTC)
 	mock.ExpectQuery(`SELECT created_at, note FROM t WHERE __time__ > 0 AND id = 'it''s' LIMIT 1`).
 		WillReturnRows(sqlmock.NewRows([]string{"created_at", "note"}).AddRow("2026-11-26T08:00:00.123456Z", "2026-11-26T08:00:00.123456Z"))
-	ctx := WithTimeColumns(context.Background(), "created_at")
+	ctx := dialect.WithTimeColumns(context.Background(), "created_at")
 	var (
 		got  time.Time
 		note string
@@ -121,10 +93,10 @@ func TestCheckPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plain.Close()
-	if err := New(Config{Backend: LogStore}).CheckPool(plain); err == nil {
+	if err := dialect.New(dialect.Config{Backend: dialect.LogStore}).CheckPool(plain); err == nil {
 		t.Error("a LogStore dialect accepted a pool that is not the adapter")
 	}
-	if err := New(Config{Backend: PostgreSQL}).CheckPool(plain); err != nil {
+	if err := dialect.New(dialect.Config{Backend: dialect.PostgreSQL}).CheckPool(plain); err != nil {
 		t.Error(err)
 	}
 }

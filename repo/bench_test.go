@@ -60,16 +60,23 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
+// handGet is the hand-written query for a run's latest version, and
+// handGetInto where its columns go.
+const handGet = `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = $1 AND tenant_id = $2 AND app_id = $3 ORDER BY version DESC LIMIT 1`
+
+func handGetInto(r *models.WorkflowRun, version *int64) []any {
+	return []any{&r.ID, version, &r.TenantID, &r.AppID, &r.WorkflowID, &r.Type, &r.TriggeredFrom, &r.WorkflowVersion,
+		&r.Graph, &r.Inputs, &r.Outputs, &r.Status, &r.Error, &r.ElapsedTime, &r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount,
+		&r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt}
+}
+
 func BenchmarkGetRawPgx(b *testing.B) {
 	_, conn, run := benchDB(b)
 	ctx := context.Background()
 	for b.Loop() {
 		var r models.WorkflowRun
 		var v int64
-		err := conn.QueryRow(ctx, `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = $1 AND tenant_id = $2 AND app_id = $3 ORDER BY version DESC LIMIT 1`,
-			run.ID, run.TenantID, run.AppID).Scan(&r.ID, &v, &r.TenantID, &r.AppID, &r.WorkflowID, &r.Type, &r.TriggeredFrom, &r.WorkflowVersion,
-			&r.Graph, &r.Inputs, &r.Outputs, &r.Status, &r.Error, &r.ElapsedTime, &r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount,
-			&r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt)
+		err := conn.QueryRow(ctx, handGet, run.ID, run.TenantID, run.AppID).Scan(handGetInto(&r, &v)...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,10 +118,7 @@ func BenchmarkGetDatabaseSQL(b *testing.B) {
 	for b.Loop() {
 		var r models.WorkflowRun
 		var v int64
-		err := sqlDB.QueryRowContext(ctx, `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = $1 AND tenant_id = $2 AND app_id = $3 ORDER BY version DESC LIMIT 1`,
-			run.ID, run.TenantID, run.AppID).Scan(&r.ID, &v, &r.TenantID, &r.AppID, &r.WorkflowID, &r.Type, &r.TriggeredFrom, &r.WorkflowVersion,
-			&r.Graph, &r.Inputs, &r.Outputs, &r.Status, &r.Error, &r.ElapsedTime, &r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount,
-			&r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt)
+		err := sqlDB.QueryRowContext(ctx, handGet, run.ID, run.TenantID, run.AppID).Scan(handGetInto(&r, &v)...)
 		if err != nil {
 			b.Fatal(err)
 		}

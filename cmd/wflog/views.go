@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -38,11 +39,28 @@ func (f *uuidFlag) Set(s string) error {
 	return nil
 }
 
+// ownerFlags adds the required --tenant and --app flags.
+func ownerFlags(fs *flag.FlagSet) (tenant, appID *uuidFlag) {
+	tenant, appID = &uuidFlag{}, &uuidFlag{}
+	fs.Var(tenant, "tenant", "tenant id (required)")
+	fs.Var(appID, "app", "app id (required)")
+	return tenant, appID
+}
+
+// requireOwner says what is missing when --tenant or --app is.
+func (a *app) requireOwner(fs *flag.FlagSet, tenant, appID *uuidFlag) error {
+	if tenant.set && appID.set {
+		return nil
+	}
+	fmt.Fprintln(a.stderr, "--tenant and --app are required (wflog demo and wflog simulate print them)")
+	fs.Usage()
+	return errUsage
+}
+
 func runRuns(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("runs", "--tenant ID --app ID [flags]")
-	var tenant, appID, after uuidFlag
-	fs.Var(&tenant, "tenant", "tenant id (required)")
-	fs.Var(&appID, "app", "app id (required)")
+	tenant, appID := ownerFlags(fs)
+	var after uuidFlag
 	fs.Var(&after, "after", "show the page after this run id (the last id of the previous page)")
 	limit := fs.Int("limit", 20, "runs per page (1–1000)")
 	status := fs.String("status", "", "only runs whose current status is one of these, comma-separated (running,succeeded,…)")
@@ -50,10 +68,8 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !tenant.set || !appID.set {
-		fmt.Fprintln(a.stderr, "--tenant and --app are required (wflog demo and wflog simulate print them)")
-		fs.Usage()
-		return errUsage
+	if err := a.requireOwner(fs, tenant, appID); err != nil {
+		return err
 	}
 	q := repo.ListRuns{TenantID: tenant.v, AppID: appID.v, Limit: *limit, LastID: after.v}
 	for _, s := range splitList(*status) {
@@ -105,9 +121,7 @@ type statsDay struct {
 
 func runStats(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
-	var tenant, appID uuidFlag
-	fs.Var(&tenant, "tenant", "tenant id (required)")
-	fs.Var(&appID, "app", "app id (required)")
+	tenant, appID := ownerFlags(fs)
 	days := fs.Int("days", 30, "the last N days, ending now")
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
 	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
@@ -115,10 +129,8 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !tenant.set || !appID.set {
-		fmt.Fprintln(a.stderr, "--tenant and --app are required (wflog demo and wflog simulate print them)")
-		fs.Usage()
-		return errUsage
+	if err := a.requireOwner(fs, tenant, appID); err != nil {
+		return err
 	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {

@@ -43,19 +43,7 @@ func OpenLogStore(tb testing.TB, configure func(*logstoretest.Config), opts ...w
 		srvOpts = append(srvOpts, configure)
 	}
 	srv := logstoretest.New(tb, srvOpts...)
-	db, err := wflog.Open(srv.DSN(), opts...)
-	if err != nil {
-		tb.Fatalf("wflog.Open(emulator): %v", err)
-	}
-	tb.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	if err := wflog.Migrate(context.Background(), db); err != nil {
-		tb.Fatalf("wflog.Migrate(emulator): %v", err)
-	}
-	return db, srv.Schema()
+	return OpenDSN(tb, srv.DSN(), opts...), srv.Schema()
 }
 
 // Each runs fn as a subtest on every backend.

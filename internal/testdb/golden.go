@@ -86,7 +86,7 @@ func Golden(t *testing.T, b dialect.Backend, fn func(db *gorm.DB) error) ([]Stat
 
 	// -update runs have no expectations to meet: a stand-in server answers.
 	rec := &recorder{}
-	var inner driver.Connector = mockConnector{db: mockDB}
+	inner := SQLMockConnector(mockDB)
 	if *update {
 		inner = answering{}
 	}
@@ -253,7 +253,11 @@ func (c *recordingConn) ExecContext(ctx context.Context, query string, args []dr
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 }
 
-// mockConnector hands out sqlmock's single connection.
+// SQLMockConnector lends sqlmock's connection (from sqlmock.New) to a
+// connector, so that a pool built on it — the LogStore adapter, say — sends
+// its statements to sqlmock's expectations.
+func SQLMockConnector(db *sql.DB) driver.Connector { return mockConnector{db: db} }
+
 type mockConnector struct{ db *sql.DB }
 
 func (c mockConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -275,6 +279,8 @@ type rawConn struct {
 }
 
 func (c rawConn) Close() error { return c.release.Close() }
+
+func (c rawConn) Ping(ctx context.Context) error { return c.Conn.(driver.Pinger).Ping(ctx) }
 
 func (c rawConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)

@@ -81,9 +81,15 @@ func Schema(tb testing.TB) (name, dsn string) {
 func Open(tb testing.TB, opts ...wflog.Option) (*gorm.DB, string) {
 	tb.Helper()
 	name, dsn := Schema(tb)
+	return OpenDSN(tb, dsn, opts...), name
+}
+
+// OpenDSN opens wflog on dsn, migrated, and closes it when the test ends.
+func OpenDSN(tb testing.TB, dsn string, opts ...wflog.Option) *gorm.DB {
+	tb.Helper()
 	db, err := wflog.Open(dsn, opts...)
 	if err != nil {
-		tb.Fatalf("wflog.Open: %v", err)
+		tb.Fatalf("wflog.Open(%s): %v", dialect.Redact(dsn), err)
 	}
 	tb.Cleanup(func() {
 		if sqlDB, err := db.DB(); err == nil {
@@ -91,9 +97,9 @@ func Open(tb testing.TB, opts ...wflog.Option) (*gorm.DB, string) {
 		}
 	})
 	if err := wflog.Migrate(context.Background(), db); err != nil {
-		tb.Fatalf("wflog.Migrate: %v", err)
+		tb.Fatalf("wflog.Migrate(%s): %v", dialect.Redact(dsn), err)
 	}
-	return db, name
+	return db
 }
 
 // OpenAdapterPair opens one fresh, migrated schema twice: as wflog opens
