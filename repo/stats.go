@@ -118,29 +118,33 @@ func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage
 	return out, nil
 }
 
-// perUser counts each day's runs and users in two steps — runs per (day,
-// user), then users and runs per day — which both backends hash, where
-// PostgreSQL sorts every day's rows for count(DISTINCT created_by).
+// perUser counts each day's runs and users in two steps — runs per user,
+// then users and runs — which both backends hash, where PostgreSQL sorts
+// every day's rows for count(DISTINCT created_by).
 func (r *Runs) perUser(ctx context.Context, s Stats) ([]dailyRow, error) {
-	inner, days, err := r.dailyQuery(ctx, s, "created_by")
-	if err != nil {
-		return nil, err
-	}
-	inner = inner.Select("? AS day, created_by, count(*) AS runs", days.Expr).
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}, {Name: "2", Raw: true}}})
-	var rows []dailyRow
-	err = r.db.WithContext(ctx).Table("(?) AS per_user", inner).
-		Select("day, sum(runs) AS runs, count(*) AS users").Group("day").Order("day").Scan(&rows).Error
+	rows, err := r.daily(ctx, s, func(runs *gorm.DB, day clause.Expression) *gorm.DB {
+		if day == nil {
+			perUser := runs.Select("created_by, count(*) AS runs").Group("created_by")
+			return r.db.Table("(?) AS per_user", perUser).Select("sum(runs) AS runs, count(*) AS users")
+		}
+		perUser := runs.Select("? AS day, created_by, count(*) AS runs", day).Clauses(groupByPosition(2))
+		return r.db.Table("(?) AS per_user", perUser).Select("day, sum(runs) AS runs, count(*) AS users").Group("day").Order("day")
+	}, "created_by")
 	if err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily users of app %s: %w", s.AppID, err)
 	}
-	return nameDays(rows, days)
+	return rows, nil
 }
 
 func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads ...string) ([]DailyCount, error) {
-	rows, err := r.daily(ctx, s, aggregate+" AS n", reads...)
+	rows, err := r.daily(ctx, s, func(runs *gorm.DB, day clause.Expression) *gorm.DB {
+		if day == nil {
+			return runs.Select("count(*) AS runs, " + aggregate + " AS n")
+		}
+		return runs.Select("? AS day, "+aggregate+" AS n", day).Clauses(groupByPosition(1)).Order("1")
+	}, reads...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
 	}
 	out := make([]DailyCount, len(rows))
 	for i, row := range rows {
@@ -156,50 +160,61 @@ type dailyRow struct {
 	Runs, Users int64
 }
 
-// daily runs "SELECT day, <aggregates> … GROUP BY day ORDER BY day" over the
+// aggregate selects a statistic's columns (n, or runs and users) from
+// runs: over all of them when day is nil — and then runs, how many there
+// were, to tell an empty day — else grouped by day, as "day".
+type aggregate func(runs *gorm.DB, day clause.Expression) *gorm.DB
+
+// daily computes a statistic for each calendar day that has runs, over the
 // runs s selects: the latest version of each, or the latest terminal one.
-// reads are the columns the aggregates use (the day bucket reads created_at).
-func (r *Runs) daily(ctx context.Context, s Stats, aggregates string, reads ...string) ([]dailyRow, error) {
-	q, days, err := r.dailyQuery(ctx, s, reads...)
+// reads are the columns the statistic uses besides created_at.
+//
+// On PostgreSQL, over a bounded range, each day is aggregated on its own
+// (dialect.EachDay): an index range per day and no per-row day arithmetic.
+// Otherwise rows are grouped by their day's name (dialect.Day).
+func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...string) ([]dailyRow, error) {
+	loc, err := dialect.Zone(s.Location)
 	if err != nil {
 		return nil, err
 	}
-	var rows []dailyRow
-	err = q.Select("? AS day, "+aggregates, days.Expr).
-		// By position: the bucket expression carries a parameter, and a
-		// repeated parameter is a different expression to PostgreSQL.
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "1", Raw: true}}}).Order("1").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
+	owner := []scopes.Scope{scopes.ForApp(s.TenantID, s.AppID), scopes.TriggeredFrom(s.TriggeredFrom...)}
+	createdAt := clause.Column{Table: clause.CurrentTable, Name: "created_at"}
+	days, eachDay := r.d.EachDay(loc, s.From, s.To)
+	if eachDay {
+		// The day's bounds are an owner condition: created_at is the same
+		// in every version, so they belong inside the latest-version
+		// subquery, where they are an index range.
+		owner = append(owner, func(db *gorm.DB) *gorm.DB { return db.Where(days.Within(createdAt)) })
+	} else {
+		owner = append(owner, scopes.CreatedBetween(s.From, s.To))
 	}
-	return nameDays(rows, days)
-}
-
-// dailyQuery is the runs s selects — the latest version of each, or the
-// latest terminal one — reading only created_at and reads, and how to cut
-// them into days.
-func (r *Runs) dailyQuery(ctx context.Context, s Stats, reads ...string) (*gorm.DB, dialect.Days, error) {
-	loc, err := dialect.Zone(s.Location)
-	if err != nil {
-		return nil, dialect.Days{}, err
-	}
-	owner := []scopes.Scope{scopes.ForApp(s.TenantID, s.AppID), scopes.TriggeredFrom(s.TriggeredFrom...), scopes.CreatedBetween(s.From, s.To)}
 	versions := scopes.Latest(owner...)
 	if s.FinishedOnly {
 		versions = scopes.Finished(owner...)
 	}
-	days := r.d.Days(clause.Column{Table: clause.CurrentTable, Name: "created_at"}, loc, s.From, s.To)
-	q := r.db.WithContext(ctx).Model(&models.WorkflowRun{}).Scopes(versions, scopes.Aggregating(append([]string{"created_at"}, reads...)...))
-	return q, days, nil
-}
+	runs := r.db.Model(&models.WorkflowRun{}).Scopes(versions, scopes.Aggregating(append([]string{"created_at"}, reads...)...))
 
-// nameDays turns the buckets of rows into calendar days.
-func nameDays(rows []dailyRow, days dialect.Days) ([]dailyRow, error) {
-	var err error
-	for i := range rows {
-		if rows[i].Day, err = days.Day(rows[i].Day); err != nil {
-			return nil, err
-		}
+	var rows []dailyRow
+	var q *gorm.DB
+	if eachDay {
+		q = r.db.Table("? CROSS JOIN LATERAL (?) AS per_day", days.From, stat(runs, nil)).
+			Select(dialect.EachDayAlias + ".day, per_day.*").Where("per_day.runs > 0").Order(dialect.EachDayAlias + ".day")
+	} else {
+		q = stat(runs, r.d.Day(createdAt, loc))
+	}
+	if err := q.WithContext(ctx).Scan(&rows).Error; err != nil {
+		return nil, err
 	}
 	return rows, nil
+}
+
+// groupByPosition groups by the first n selected columns, by position: the
+// day expression carries a parameter, and a repeated parameter is a
+// different expression to PostgreSQL.
+func groupByPosition(n int) clause.GroupBy {
+	cols := make([]clause.Column, n)
+	for i := range cols {
+		cols[i] = clause.Column{Name: fmt.Sprint(i + 1), Raw: true}
+	}
+	return clause.GroupBy{Columns: cols}
 }
