@@ -35,6 +35,11 @@ type Versions struct {
 type Reads struct {
 	Columns []string // the columns the query reads
 	Leading []string // columns equal in every version that lead the covering index
+
+	// Index lists the covering index's columns in its order, when the
+	// model has them all (see dialect.Choice.Index); it is ignored for a
+	// model that lacks any of them.
+	Index []string
 }
 
 const readsKey = "wflog:reads"

@@ -198,7 +198,14 @@ func (p *Plugin) keepLatest(stmt *gorm.Statement, m *model, v Versions) {
 		return
 	}
 	r := readsOf(stmt)
-	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), dialect.Choice{Owner: owner, Among: v.Among, Columns: r.Columns, Leading: r.Leading})
+	index := r.Index
+	for _, col := range index {
+		if _, ok := m.schema.FieldsByDBName[col]; !ok {
+			index = nil
+			break
+		}
+	}
+	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), dialect.Choice{Owner: owner, Among: v.Among, Columns: r.Columns, Leading: r.Leading, Index: index})
 }
 
 // rows returns the struct values a statement writes.

@@ -130,6 +130,10 @@ func TriggeredFrom[T ~string](values ...T) Scope {
 // filters included.
 func Aggregating(columns ...string) Scope {
 	return func(db *gorm.DB) *gorm.DB {
-		return appendonly.WithReads(db, appendonly.Reads{Columns: columns, Leading: []string{"created_at"}})
+		return appendonly.WithReads(db, appendonly.Reads{Columns: columns, Leading: []string{"created_at"}, Index: runsCoveringIndex})
 	}
 }
+
+// runsCoveringIndex is the columns of schema.sql's workflow_runs_app_idx
+// and workflow_runs_app_finished_idx, in their order.
+var runsCoveringIndex = []string{"tenant_id", "app_id", "created_at", "id", "version", "status", "created_by", "total_tokens", "triggered_from"}

@@ -50,6 +50,19 @@ func TestSQL(t *testing.T) {
 			var ns []models.WorkflowNodeExecution
 			return db.Scopes(scopes.Finished(scopes.ForApp(tenant, app)), scopes.TriggeredFrom(models.NodeFromWorkflowRun)).Order(`"index"`).Find(&ns).Error
 		}, ""},
+		// Aggregates read the latest rows through DISTINCT ON over the
+		// covering index, selecting its columns in its order…
+		{"AggregatingRuns", func(db *gorm.DB) error {
+			var n []struct{ Status string }
+			return db.Model(&models.WorkflowRun{}).Scopes(scopes.Latest(scopes.ForApp(tenant, app)), scopes.Aggregating("status")).
+				Select("status").Group("status").Scan(&n).Error
+		}, ""},
+		// …and a model without all of those columns selects what it reads.
+		{"AggregatingNodeExecutions", func(db *gorm.DB) error {
+			var n []struct{ Status string }
+			return db.Model(&models.WorkflowNodeExecution{}).Scopes(scopes.Latest(scopes.ForApp(tenant, app)), scopes.Aggregating("status")).
+				Select("status").Group("status").Scan(&n).Error
+		}, ""},
 		{"TwoChoices", find(scopes.Latest(), scopes.Finished()), "scopes.Latest and scopes.Finished both choose"},
 		{"OwnerScopeNotWhere", find(scopes.Latest(func(db *gorm.DB) *gorm.DB { return db.Order("id") })), "owner scopes may only add Where"},
 		{"NoVersionField", func(db *gorm.DB) error {
