@@ -28,9 +28,10 @@ type Options struct {
 
 // Progress is how far a Copy or an Import has come.
 type Progress struct {
-	Table string // the table being moved
-	Rows  int64  // rows read so far, both tables
-	Total int64  // rows to read, both tables, counted at the start
+	Table  string // the table being moved
+	Rows   int64  // rows read so far, both tables
+	Total  int64  // rows to read, both tables, counted at the start
+	Before int64  // of Rows, those read by the runs this one resumed
 }
 
 // TableResult is what happened to one table.
@@ -109,8 +110,8 @@ func (p *position) result() TableResult {
 
 // progress counts rows for Options.Progress.
 type progress struct {
-	fn          func(Progress)
-	rows, total int64
+	fn                  func(Progress)
+	rows, total, before int64
 }
 
 func newProgress(ctx context.Context, from *gorm.DB, f Filter, cp *checkpoint, fn func(Progress)) (*progress, error) {
@@ -131,13 +132,14 @@ func newProgress(ctx context.Context, from *gorm.DB, f Filter, cp *checkpoint, f
 	for _, pos := range cp.Tables {
 		p.rows += pos.Read
 	}
+	p.before = p.rows
 	return p, nil
 }
 
 func (p *progress) add(table string, n int64) {
 	p.rows += n
 	if p.fn != nil {
-		p.fn(Progress{Table: table, Rows: p.rows, Total: max(p.total, p.rows)})
+		p.fn(Progress{Table: table, Rows: p.rows, Total: max(p.total, p.rows), Before: p.before})
 	}
 }
 

@@ -120,6 +120,7 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 		for _, pos := range cp.Tables {
 			prog.rows += pos.Read
 		}
+		prog.before = prog.rows
 	}
 	err = importTable(ctx, src, t, runTable, readDifyRuns, opts, limit, cp, prog, reject)
 	if err == nil {
