@@ -161,8 +161,15 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 	go func() {
 		defer close(pages)
 		after := pos.After
+		pool := pgxPool(src)
 		for {
-			rows, err := readPage[T](src.WithContext(ctx), f, after, limit, nil)
+			var rows []T
+			var err error
+			if pool != nil {
+				rows, err = readPagePgx(ctx, src.WithContext(ctx), pool, tb, f, after, limit)
+			} else {
+				rows, err = readPage[T](src.WithContext(ctx), f, after, limit, nil)
+			}
 			if err != nil {
 				err = fmt.Errorf("transfer: reading %s: %w", tb.name, err)
 			}
