@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -24,6 +25,15 @@ type Options struct {
 	Workers int
 	// Progress, when set, is called after every page with the rows done so far.
 	Progress func(Progress)
+	// SkipExisting makes a copy into LogStore, which has no keys, leave out
+	// the versions the target already holds: before writing a page it reads
+	// which of the page's (id, version) pairs are there (one narrow query
+	// per page). It makes a copy re-runnable on LogStore — to bring over
+	// what was written since an earlier copy, say. Rows LogStore received
+	// in the last seconds may not be visible yet, so a run started right
+	// after an interrupted one can still duplicate a few. PostgreSQL
+	// targets always skip what they hold.
+	SkipExisting bool
 }
 
 // Progress is how far a Copy or an Import has come.
@@ -95,9 +105,10 @@ func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) 
 		return res, err
 	}
 	src := from.WithContext(ctx)
-	err = moveTable(ctx, src, t, runTable, opts.Filter, limit, cp, opts.StateFile, prog)
+	skip := opts.SkipExisting && !t.d.Has(dialect.Keys)
+	err = moveTable(ctx, src, t, runTable, opts.Filter, limit, skip, cp, opts.StateFile, prog)
 	if err == nil {
-		err = moveTable(ctx, src, t, nodeTable, opts.Filter, limit, cp, opts.StateFile, prog)
+		err = moveTable(ctx, src, t, nodeTable, opts.Filter, limit, skip, cp, opts.StateFile, prog)
 	}
 	res.Runs = cp.table(Runs).result()
 	res.NodeExecutions = cp.table(NodeExecutions).result()
@@ -146,7 +157,7 @@ func (p *progress) add(table string, n int64) {
 // moveTable copies one table page by page: the next page is read while the
 // current one is written, and the checkpoint moves only once the target
 // has acknowledged a page.
-func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], f Filter, limit int, cp *checkpoint, state string, prog *progress) error {
+func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], f Filter, limit int, skipExisting bool, cp *checkpoint, state string, prog *progress) error {
 	pos := cp.table(tb.name)
 	if pos.Done {
 		return nil
@@ -190,7 +201,14 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 			return p.err
 		}
 		if len(p.rows) > 0 {
-			n, err := write(ctx, t, tb, p.rows)
+			rows := p.rows
+			if skipExisting {
+				var err error
+				if rows, err = missing(ctx, t.db, tb, f, rows, limit); err != nil {
+					return err
+				}
+			}
+			n, err := write(ctx, t, tb, rows)
 			if err != nil {
 				return err
 			}
@@ -211,4 +229,45 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 		return err
 	}
 	return nil
+}
+
+// missing returns the rows of page whose (id, version) the target does not
+// hold: it reads the target's keys over the page's created_at range, by
+// keyset, a page at a time.
+func missing[T any](ctx context.Context, db *gorm.DB, tb table[T], f Filter, page []T, limit int) ([]T, error) {
+	type idVersion struct {
+		id      [16]byte
+		version int64
+	}
+	first, last := tb.key(&page[0]), tb.key(&page[len(page)-1])
+	rng := f
+	rng.Since, rng.Until = first.CreatedAt, last.CreatedAt.Add(time.Microsecond)
+	have := map[idVersion]bool{}
+	var after *key
+	for {
+		got, err := readPage[T](db.WithContext(ctx), rng, after, limit, []string{"created_at", "id", "version"})
+		if err != nil {
+			return nil, fmt.Errorf("transfer: reading what the target's %s holds: %w", tb.name, err)
+		}
+		for i := range got {
+			k := tb.key(&got[i])
+			have[idVersion{k.ID, k.Version}] = true
+		}
+		if len(got) < limit {
+			break
+		}
+		k := tb.key(&got[len(got)-1])
+		after = &k
+	}
+	if len(have) == 0 {
+		return page, nil
+	}
+	out := make([]T, 0, len(page))
+	for i := range page {
+		k := tb.key(&page[i])
+		if !have[idVersion{k.ID, k.Version}] {
+			out = append(out, page[i])
+		}
+	}
+	return out, nil
 }

@@ -357,3 +357,41 @@ func TestVerifyFindsDifferences(t *testing.T) {
 		}
 	})
 }
+
+// TestCopySkipExisting: after the source gets new versions, copying again
+// into LogStore with SkipExisting writes only those, and Verify agrees.
+func TestCopySkipExisting(t *testing.T) {
+	ctx := context.Background()
+	h := makeHistory(20)
+	src, _ := testdb.Open(t)
+	h.load(t, src)
+	ls, _ := testdb.OpenLogStore(t, nil)
+	if _, err := transfer.Copy(ctx, src, ls, transfer.Options{PageSize: 9}); err != nil {
+		t.Fatal(err)
+	}
+	// A running run of an earlier day finishes after the first copy.
+	var later []models.WorkflowRun
+	for _, r := range h.runs {
+		if r.Status == models.RunRunning && r.FinishedAt == nil {
+			r.Version += 7_000_000_000
+			r.Status = models.RunSucceeded
+			fin := r.CreatedAt.Add(time.Minute)
+			r.FinishedAt = &fin
+			later = append(later, r)
+		}
+	}
+	if len(later) == 0 {
+		t.Fatal("the history has no running run to finish")
+	}
+	if err := src.Create(&later).Error; err != nil {
+		t.Fatal(err)
+	}
+	res, err := transfer.Copy(ctx, src, ls, transfer.Options{PageSize: 9, SkipExisting: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Runs.Written != int64(len(later)) || res.NodeExecutions.Written != 0 {
+		t.Errorf("copy again with SkipExisting: %+v, want %d run versions written", res, len(later))
+	}
+	verifyOK(t, src, ls, transfer.VerifyOptions{})
+}

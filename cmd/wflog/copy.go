@@ -100,11 +100,12 @@ func (b *transferBar) finish() {
 const ttlNote = "note: LogStore gives every row it receives a new __time__, so the rows copied there count their TTL from now, not from their created_at"
 
 func runCopy(ctx context.Context, a *app, args []string) error {
-	fs, m := a.moveFlags("copy", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--verify]",
+	fs, m := a.moveFlags("copy", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
 		"the wflog database to read: postgres://… or logstore://… (required)")
 	state := fs.String("state", "", "checkpoint file: the copy saves its progress there and resumes from it when run again")
 	page := fs.Int("page", 0, "rows per page (default 5000; at most 10000 with LogStore)")
 	verify := fs.Bool("verify", false, "run verify on the same rows when the copy is done")
+	skip := fs.Bool("skip-existing", false, "into LogStore: leave out the versions it already holds (one extra read per page), so that a copy can run again")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	}
 	bar := &transferBar{w: a.stdout}
 	start := time.Now()
-	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *state, PageSize: *page, Progress: bar.update})
+	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *state, PageSize: *page, SkipExisting: *skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s\n", *state)
