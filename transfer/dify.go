@@ -125,9 +125,13 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 		}
 		prog.before = prog.rows
 	}
-	err = importTable(ctx, src, t, runTable, readDifyRuns, opts, limit, cp, prog, reject)
+	// Saved before the first write: see Copy.
+	if err := cp.save(opts.StateFile); err != nil {
+		return res, err
+	}
+	err = importTable(ctx, src, t, runTable, readDifyRuns, opts, limit, resumed, cp, prog, reject)
 	if err == nil {
-		err = importTable(ctx, src, t, nodeTable, readDifyNodes, opts, limit, cp, prog, reject)
+		err = importTable(ctx, src, t, nodeTable, readDifyNodes, opts, limit, resumed, cp, prog, reject)
 	}
 	res.Runs = cp.table(Runs).result()
 	res.NodeExecutions = cp.table(NodeExecutions).result()
@@ -145,9 +149,14 @@ type difyPage[T any] struct {
 type difyReader[T any] func(tx *gorm.DB, f Filter, after uuid.UUID, limit int) (difyPage[T], error)
 
 func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], read difyReader[T], opts ImportOptions, limit int,
-	cp *checkpoint, prog *progress, reject func(Rejected)) error {
+	resumed bool, cp *checkpoint, prog *progress, reject func(Rejected)) error {
 	pos := cp.table(tb.name)
+	writeCtx := context.WithoutCancel(ctx) // a page being written is finished: the checkpoint stays exact
+	checkFirst := resumed && !t.d.Has(dialect.Keys)
 	for !pos.Done {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+		}
 		var after uuid.UUID
 		if pos.After != nil {
 			after = pos.After.ID
@@ -164,12 +173,13 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 			}
 			valid = append(valid, page.rows[i])
 		}
-		if opts.SkipExisting && !t.d.Has(dialect.Keys) && len(valid) > 0 {
-			if valid, err = missingByID(ctx, t.db, tb, valid); err != nil {
+		if (opts.SkipExisting && !t.d.Has(dialect.Keys) || checkFirst) && len(valid) > 0 {
+			if valid, err = missingByID(writeCtx, t.db, tb, valid); err != nil {
 				return err
 			}
+			checkFirst = false
 		}
-		n, err := write(ctx, t, tb, valid)
+		n, err := write(writeCtx, t, tb, valid)
 		if err != nil {
 			return err
 		}
