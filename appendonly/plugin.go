@@ -291,7 +291,9 @@ func (p *Plugin) withRetry(db *gorm.DB, m *model, rows []reflect.Value, renewabl
 
 // NewVersions gives every row in rows (a slice, or a pointer to one) a new
 // version, and a zero uuid.UUID or string id a UUIDv7, exactly as Save
-// would, without writing anything. Bulk writers that bypass GORM's
+// would, without writing anything: on a backend with keys, rows that were
+// loaded (a non-zero version) get versions after the newest stored version
+// of their id, read in one query per 10,000 rows. Bulk writers that bypass GORM's
 // callbacks (COPY) use it so their rows are versioned like any other.
 func NewVersions(db *gorm.DB, rows any) error {
 	p := pluginOf(db)
@@ -313,6 +315,7 @@ func NewVersions(db *gorm.DB, rows any) error {
 	if rv.Kind() != reflect.Pointer && rv.Kind() != reflect.Slice {
 		return fmt.Errorf("appendonly: NewVersions needs a slice or a pointer, not %T", rows)
 	}
+	var loaded []reflect.Value
 	for _, r := range rowsOf(rv) {
 		if !r.CanSet() {
 			return fmt.Errorf("appendonly: NewVersions: rows of %T cannot be changed; pass a slice or a pointer", rows)
@@ -320,7 +323,12 @@ func NewVersions(db *gorm.DB, rows any) error {
 		if err := assignID(stmt, m, r); err != nil {
 			return err
 		}
-		p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
+		if p.versionOf(stmt, m, r) == 0 {
+			p.setVersion(stmt, m, r, p.clock.Next(0))
+		} else {
+			loaded = append(loaded, r)
+		}
 	}
-	return nil
+	stmt.ConnPool = db.Statement.ConnPool
+	return p.versionAfterStored(db, m, loaded)
 }

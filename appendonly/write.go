@@ -1,6 +1,7 @@
 package appendonly
 
 import (
+	"database/sql"
 	"fmt"
 	"reflect"
 
@@ -61,16 +62,24 @@ func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
 		}
 		all := rowsOf(stmt.ReflectValue)
 		renewable := true
+		var loaded []reflect.Value
 		for _, r := range all {
 			if err := assignID(stmt, m, r); err != nil {
 				db.AddError(err)
 				return
 			}
-			if v := p.versionOf(stmt, m, r); v == 0 || renew {
+			switch v := p.versionOf(stmt, m, r); {
+			case v != 0 && renew:
+				loaded = append(loaded, r)
+			case v == 0:
 				p.setVersion(stmt, m, r, p.clock.Next(v))
-			} else {
+			default:
 				renewable = false // the caller chose this version; a collision is theirs to see
 			}
+		}
+		if err := p.versionAfterStored(db, m, loaded); err != nil {
+			db.AddError(err)
+			return
 		}
 
 		_, trackTime := stmt.Get("gorm:update_track_time")
@@ -83,10 +92,13 @@ func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
 					stmt.Settings.Store("gorm:update_track_time", true)
 				}
 				orig(db)
+				if db.Error == nil && !db.DryRun {
+					wrote(db, len(partRows))
+				}
 			})
 		}
 		rv := stmt.ReflectValue
-		batch := dialect.Of(db).BatchSize()
+		batch := p.rowsPerStatement(dialect.Of(db), m)
 		if (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) || batch <= 0 || rv.Len() <= batch {
 			insert(rv, all)
 			return
@@ -159,7 +171,21 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 			p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
 		}
 
-		batch := dialect.Of(db).BatchSize()
+		d := dialect.Of(db)
+		if d.Has(dialect.Keys) {
+			// One statement per row, each ordered after the versions
+			// already stored: see insertAfterStored.
+			var affected int64
+			for _, r := range all {
+				if p.insertAfterStored(db, m, r); db.Error != nil {
+					return
+				}
+				affected += db.RowsAffected
+			}
+			db.RowsAffected = affected
+			return
+		}
+		batch := p.rowsPerStatement(d, m)
 		if batch <= 0 {
 			batch = len(all)
 		}
@@ -171,6 +197,215 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 		}
 		db.RowsAffected = affected
 	})
+}
+
+// maxParameters is PostgreSQL's limit of bind parameters per statement.
+const maxParameters = 65535
+
+// rowsPerStatement is how many rows of m one INSERT may carry: the DSN's
+// batch size where the backend has one, and on a backend that binds
+// parameters no more rows than its parameter limit allows. Zero means no
+// limit.
+func (p *Plugin) rowsPerStatement(d *dialect.Dialect, m *model) int {
+	batch := d.BatchSize()
+	if d.Has(dialect.Placeholders) && len(m.fields) > 0 {
+		if limit := maxParameters / len(m.fields); batch <= 0 || batch > limit {
+			batch = limit
+		}
+	}
+	return batch
+}
+
+// versionAfterStored gives each of rows (loaded rows about to be written
+// again) a new version after both the version it was loaded with and, on a
+// backend with keys, the newest version of its id stored now: a batch
+// written from stale copies is ordered after what other writers stored
+// since (see insertAfterStored). One query per 10,000 rows.
+func (p *Plugin) versionAfterStored(db *gorm.DB, m *model, rows []reflect.Value) error {
+	stmt := db.Statement
+	if len(rows) == 0 {
+		return nil
+	}
+	if !dialect.Of(db).Has(dialect.Keys) || len(m.identity) != 1 || db.DryRun {
+		for _, r := range rows {
+			p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
+		}
+		return nil
+	}
+	id := m.identity[0]
+	const chunk = 10000
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		ids := make([]any, len(part))
+		for i, r := range part {
+			ids[i], _ = id.ValueOf(stmt.Context, r)
+		}
+		q := &gorm.Statement{DB: db, ConnPool: stmt.ConnPool, Context: stmt.Context, Clauses: map[string]clause.Clause{}}
+		q.WriteString("SELECT ")
+		q.WriteQuoted(id.DBName)
+		q.WriteString(", max(")
+		q.WriteQuoted(m.version.DBName)
+		q.WriteString(") FROM ")
+		q.WriteQuoted(clause.Table{Name: m.schema.Table})
+		q.WriteString(" WHERE ")
+		clause.IN{Column: clause.Column{Name: id.DBName}, Values: ids}.Build(q)
+		q.WriteString(" GROUP BY ")
+		q.WriteQuoted(id.DBName)
+		newest, err := p.readNewest(q, m)
+		if err != nil {
+			return err
+		}
+		for _, r := range part {
+			v := p.versionOf(stmt, m, r)
+			key, _ := id.ValueOf(stmt.Context, r)
+			if n, ok := newest[fmt.Sprint(key)]; ok && n > v {
+				v = n
+			}
+			p.setVersion(stmt, m, r, p.clock.Next(v))
+		}
+	}
+	return nil
+}
+
+// readNewest runs q (id, max(version) … GROUP BY id) and maps each id's
+// text form to its newest version.
+func (p *Plugin) readNewest(q *gorm.Statement, m *model) (map[string]Version, error) {
+	rows, err := q.ConnPool.QueryContext(q.Context, q.SQL.String(), q.Vars...)
+	if err != nil {
+		return nil, fmt.Errorf("appendonly: reading the newest versions of %s rows: %w", m.schema.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]Version{}
+	id := m.identity[0]
+	for rows.Next() {
+		key := reflect.New(id.IndirectFieldType)
+		var v sql.NullInt64
+		if err := rows.Scan(key.Interface(), &v); err != nil {
+			return nil, fmt.Errorf("appendonly: reading the newest versions of %s rows: %w", m.schema.Name, err)
+		}
+		out[fmt.Sprint(key.Elem().Interface())] = Version(v.Int64)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("appendonly: reading the newest versions of %s rows: %w", m.schema.Name, err)
+	}
+	return out, nil
+}
+
+// insertAfterStored writes one row as a new version that sorts after every
+// version of the row already stored when the statement runs — not only
+// after the version the row was loaded with. A writer that saves from a
+// stale copy (another writer stored a newer version since, perhaps with a
+// clock ahead of this one) is therefore ordered after that version instead
+// of silently landing behind it: the later save wins, as an UPDATE would.
+//
+//	INSERT INTO t (…) SELECT $1,… WHERE NOT EXISTS
+//	  (SELECT 1 FROM t AS wflog_newer WHERE id = $id AND version >= $version)
+//
+// No row inserted means a version at or after ours is stored: read the
+// newest, take a version after it, and try again (a bounded number of
+// times). Writes that overlap in time are ordered by their versions.
+func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
+	rows := []reflect.Value{r}
+	attempts := p.retries + 3
+	for attempt := 1; ; attempt++ {
+		p.insertRowsIf(db, m, r)
+		switch {
+		case db.Error != nil && attempt < attempts && !inTransaction(db) && isVersionCollision(db.Error):
+			db.Error = nil // a concurrent writer took this (id, version)
+			p.setVersion(db.Statement, m, r, p.clock.Next(p.versionOf(db.Statement, m, r)))
+			continue
+		case db.Error != nil || db.RowsAffected > 0 || db.DryRun:
+			return
+		case attempt >= attempts:
+			id, _ := m.identity[0].ValueOf(db.Statement.Context, r)
+			db.AddError(fmt.Errorf("appendonly: %s %v: other writers stored a newer version before each of %d attempts to write after it; nothing was written", m.schema.Name, id, attempts))
+			return
+		}
+		newest, err := p.newestStored(db, m, r)
+		if err != nil {
+			db.AddError(err)
+			return
+		}
+		for _, row := range rows {
+			p.setVersion(db.Statement, m, row, p.clock.Next(max(newest, p.versionOf(db.Statement, m, row))))
+		}
+	}
+}
+
+// insertRowsIf is insertRows for one row on a backend with keys, written
+// only if no version at or after its own is stored.
+func (p *Plugin) insertRowsIf(db *gorm.DB, m *model, r reflect.Value) {
+	stmt := db.Statement
+	stmt.SQL.Reset()
+	stmt.Vars = nil
+	table := clause.Table{Name: m.schema.Table}
+	stmt.WriteString("INSERT INTO ")
+	stmt.WriteQuoted(table)
+	stmt.WriteString(" (")
+	for i, c := range m.columns {
+		if i > 0 {
+			stmt.WriteByte(',')
+		}
+		stmt.WriteQuoted(c)
+	}
+	stmt.WriteString(") SELECT ")
+	for i, f := range m.fields {
+		if i > 0 {
+			stmt.WriteByte(',')
+		}
+		v, _ := f.ValueOf(stmt.Context, r)
+		stmt.AddVar(stmt, v)
+	}
+	newer := clause.Table{Name: "wflog_newer"}
+	stmt.WriteString(" WHERE NOT EXISTS (SELECT 1 FROM ")
+	stmt.WriteQuoted(table)
+	stmt.WriteString(" AS ")
+	stmt.WriteQuoted(newer)
+	stmt.WriteString(" WHERE ")
+	for _, f := range m.identity {
+		v, _ := f.ValueOf(stmt.Context, r)
+		stmt.WriteQuoted(clause.Column{Table: newer.Name, Name: f.DBName})
+		stmt.WriteString(" = ")
+		stmt.AddVar(stmt, v)
+		stmt.WriteString(" AND ")
+	}
+	stmt.WriteQuoted(clause.Column{Table: newer.Name, Name: m.version.DBName})
+	stmt.WriteString(" >= ")
+	stmt.AddVar(stmt, p.versionOf(stmt, m, r))
+	stmt.WriteByte(')')
+	db.RowsAffected = 0
+	if db.DryRun || db.Error != nil {
+		return
+	}
+	result, err := stmt.ConnPool.ExecContext(stmt.Context, stmt.SQL.String(), stmt.Vars...)
+	if db.AddError(err) == nil {
+		db.RowsAffected, _ = result.RowsAffected()
+	}
+}
+
+// newestStored reads the newest stored version of r's id.
+func (p *Plugin) newestStored(db *gorm.DB, m *model, r reflect.Value) (Version, error) {
+	stmt := db.Statement
+	q := &gorm.Statement{DB: db, ConnPool: stmt.ConnPool, Context: stmt.Context, Clauses: map[string]clause.Clause{}}
+	q.WriteString("SELECT max(")
+	q.WriteQuoted(m.version.DBName)
+	q.WriteString(") FROM ")
+	q.WriteQuoted(clause.Table{Name: m.schema.Table})
+	q.WriteString(" WHERE ")
+	for i, f := range m.identity {
+		if i > 0 {
+			q.WriteString(" AND ")
+		}
+		v, _ := f.ValueOf(stmt.Context, r)
+		q.WriteQuoted(f.DBName)
+		q.WriteString(" = ")
+		q.AddVar(q, v)
+	}
+	var newest sql.NullInt64
+	if err := stmt.ConnPool.QueryRowContext(stmt.Context, q.SQL.String(), q.Vars...).Scan(&newest); err != nil {
+		return 0, fmt.Errorf("appendonly: reading the newest version of a %s: %w", m.schema.Name, err)
+	}
+	return Version(newest.Int64), nil
 }
 
 // insertRows writes rows whole: every column, as it is in memory.
@@ -196,6 +431,18 @@ func (p *Plugin) insertRows(db *gorm.DB, m *model, rows []reflect.Value) {
 	result, err := stmt.ConnPool.ExecContext(stmt.Context, stmt.SQL.String(), stmt.Vars...)
 	if db.AddError(err) == nil {
 		db.RowsAffected, _ = result.RowsAffected()
+		wrote(db, len(rows))
+	}
+}
+
+// wrote records that an INSERT of n rows succeeded. A backend without keys
+// (LogStore) has no way to refuse a row of an accepted INSERT, so an INSERT
+// that returned no error wrote its rows whatever its command tag says: a
+// tag of 0 must not read as "nothing written" (GORM's Save would then
+// create the row again, and a caller would retry a write that happened).
+func wrote(db *gorm.DB, n int) {
+	if !dialect.Of(db).Has(dialect.Keys) && db.RowsAffected < int64(n) {
+		db.RowsAffected = int64(n)
 	}
 }
 
