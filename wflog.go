@@ -31,6 +31,7 @@ import (
 
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/models"
 )
 
 // Option configures Open and OpenDB.
@@ -167,6 +168,10 @@ func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opt
 		return nil, err
 	}
 	if err := db.Use(appendonly.New(appendonly.Config{Clock: o.clock})); err != nil {
+		return nil, err
+	}
+	// So that writes naming wflog's tables without a model are refused.
+	if err := appendonly.Register(db, &models.WorkflowRun{}, &models.WorkflowNodeExecution{}); err != nil {
 		return nil, err
 	}
 	return db, nil

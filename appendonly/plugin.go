@@ -31,6 +31,7 @@ type Plugin struct {
 	clock   *Clock
 	retries int
 	models  sync.Map // *schema.Schema → *model or error
+	tables  sync.Map // tableKey(table) → model name, for every append-only model seen
 }
 
 // New returns the plugin.
@@ -151,8 +152,35 @@ func (p *Plugin) model(s *schema.Schema) (*model, error) {
 	}
 	if m != nil {
 		p.models.Store(s, m)
+		p.tables.Store(tableKey(s.Table), s.Name)
 	}
 	return m, nil
+}
+
+// Register tells the plugin installed on db about append-only models
+// before they are used, so that writes naming their tables without the
+// model (db.Table("runs").Where(…).Updates(…)) are refused from the start;
+// a model is also learnt the first time the plugin sees it. wflog.Open
+// registers wflog's models.
+func Register(db *gorm.DB, models ...any) error {
+	p := pluginOf(db)
+	if p == nil {
+		return fmt.Errorf("appendonly: Register: the plugin is not installed on this *gorm.DB")
+	}
+	for _, v := range models {
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(v); err != nil {
+			return fmt.Errorf("appendonly: Register %T: %w", v, err)
+		}
+		m, err := p.model(stmt.Schema)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return fmt.Errorf("appendonly: Register: %s has no appendonly.Version field", stmt.Schema.Name)
+		}
+	}
+	return nil
 }
 
 func describe(s *schema.Schema) (*model, error) {

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -26,39 +28,99 @@ func (p *Plugin) statementModel(db *gorm.DB) *model {
 
 // versioned wraps one of GORM's write callbacks: fn handles append-only
 // models, orig every other.
-func (p *Plugin) versioned(orig func(*gorm.DB), fn func(db *gorm.DB, m *model)) func(*gorm.DB) {
+func (p *Plugin) versioned(op string, orig func(*gorm.DB), fn func(db *gorm.DB, m *model)) func(*gorm.DB) {
 	return func(db *gorm.DB) {
 		if db.Error != nil {
 			return
 		}
 		if m := p.statementModel(db); m != nil {
 			fn(db, m)
-		} else if db.Error == nil {
-			orig(db)
+			return
+		}
+		if db.Error != nil {
+			return
+		}
+		if name, table := p.appendOnlyTable(db.Statement); name != "" {
+			db.AddError(fmt.Errorf("%w: %s: %q is the append-only table of %s, and a write that names the table without the model cannot be versioned (an %s there would rewrite or remove stored versions): %s", ErrNotLoaded, op, table, name, op, advice[op]))
+			return
+		}
+		orig(db)
+	}
+}
+
+// advice says what to do instead of a write that names an append-only
+// table without its model.
+var advice = map[string]string{
+	"UPDATE": "load the rows with their model, change them, Save them",
+	"INSERT": "create a value of the model, so that its id and version are set",
+	"DELETE": "delete through the model: db.Where(…).Delete(&Model{})",
+}
+
+// appendOnlyTable reports whether the statement writes a table the plugin
+// knows as append-only (from the models it has seen or that were
+// registered) through something that is not that model: db.Table("t")
+// with no model, or with another struct. It returns the model's name and
+// the table.
+func (p *Plugin) appendOnlyTable(stmt *gorm.Statement) (string, string) {
+	var names []string
+	if stmt.Table != "" {
+		names = append(names, stmt.Table)
+	}
+	if stmt.TableExpr != nil {
+		// "workflow_runs AS r", "public.workflow_runs", `"workflow_runs"`.
+		first, _, _ := strings.Cut(strings.TrimSpace(stmt.TableExpr.SQL), " ")
+		names = append(names, first)
+	}
+	for _, n := range names {
+		key := tableKey(n)
+		if v, ok := p.tables.Load(key); ok {
+			if stmt.Schema == nil || tableKey(stmt.Schema.Table) != key || versionField(stmt.Schema) == nil {
+				return v.(string), key
+			}
 		}
 	}
+	return "", ""
+}
+
+// tableKey normalises a table name as PostgreSQL resolves an unquoted one:
+// quotes and schema dropped, lower case.
+func tableKey(name string) string {
+	name = strings.Trim(strings.TrimSpace(name), "\"`")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = strings.Trim(name[i+1:], "\"`")
+	}
+	return strings.ToLower(name)
 }
 
 // create gives new rows their IDs and versions and lets GORM insert them,
 // batch by batch when the backend limits rows per statement.
 func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
-	return p.versioned(orig, func(db *gorm.DB, m *model) {
+	return p.versioned("INSERT", orig, func(db *gorm.DB, m *model) {
 		stmt := db.Statement
 		if isMapDest(stmt.Dest) {
 			db.AddError(fmt.Errorf("appendonly: creating %s from a map is not supported: create a %s value, so that its id and version can be set", m.schema.Name, m.schema.Name))
 			return
 		}
-		// Save(slice) asks for ON CONFLICT UPDATE ALL; for append-only rows it
-		// means "a new version of each", never an overwrite.
-		renew := false
+		// Save(slice) asks for ON CONFLICT UPDATE ALL, and GORM saves
+		// associations with ON CONFLICT (key) DO NOTHING or DO UPDATE. For
+		// append-only rows, with the conflict target their key (id,
+		// version): a row never stored (version 0) is new; a stored row is
+		// left alone (DO NOTHING) or written again as a new version (DO
+		// UPDATE, UPDATE ALL) — never an overwrite.
+		renew, skipStored := false, false
 		if c, ok := stmt.Clauses["ON CONFLICT"]; ok {
 			oc, _ := c.Expression.(clause.OnConflict)
-			if _, saving := stmt.Get("gorm:update_track_time"); !saving || !oc.UpdateAll {
+			if !onKey(oc, m) {
 				db.AddError(fmt.Errorf("appendonly: %s: ON CONFLICT means nothing for append-only rows, where every save is a new version: drop the clause", m.schema.Name))
 				return
 			}
 			delete(stmt.Clauses, "ON CONFLICT")
-			renew = true
+			renew, skipStored = !oc.DoNothing, oc.DoNothing
+		}
+		if skipStored {
+			if stmt.ReflectValue = unstored(stmt, m, stmt.ReflectValue); !stmt.ReflectValue.IsValid() {
+				return // every row is stored already: nothing to do
+			}
 		}
 		all := rowsOf(stmt.ReflectValue)
 		renewable := true
@@ -114,6 +176,52 @@ func (p *Plugin) create(orig func(*gorm.DB)) func(*gorm.DB) {
 	})
 }
 
+// onKey reports whether oc is an ON CONFLICT the plugin can honour: on the
+// row's key (or no target), with no conditions.
+func onKey(oc clause.OnConflict, m *model) bool {
+	if oc.OnConstraint != "" || len(oc.Where.Exprs) > 0 || len(oc.TargetWhere.Exprs) > 0 {
+		return false
+	}
+	if !oc.DoNothing && !oc.UpdateAll && len(oc.DoUpdates) == 0 {
+		return false
+	}
+	key := map[string]bool{m.version.DBName: true}
+	for _, f := range m.identity {
+		key[f.DBName] = true
+	}
+	for _, c := range oc.Columns {
+		if !key[c.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// unstored returns the rows of rv never stored (version 0), as a value of
+// rv's type, or the zero Value when there are none.
+func unstored(stmt *gorm.Statement, m *model, rv reflect.Value) reflect.Value {
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		out := reflect.MakeSlice(reflect.SliceOf(rv.Type().Elem()), 0, rv.Len())
+		for i := 0; i < rv.Len(); i++ {
+			if e := reflect.Indirect(rv.Index(i)); e.Kind() == reflect.Struct {
+				if v, _ := m.version.ValueOf(stmt.Context, e); v.(Version) == 0 {
+					out = reflect.Append(out, rv.Index(i))
+				}
+			}
+		}
+		if out.Len() == 0 {
+			return reflect.Value{}
+		}
+		return out
+	case reflect.Struct:
+		if v, _ := m.version.ValueOf(stmt.Context, rv); v.(Version) != 0 {
+			return reflect.Value{}
+		}
+	}
+	return rv
+}
+
 func isMapDest(dest any) bool {
 	switch dest.(type) {
 	case map[string]any, *map[string]any, []map[string]any, *[]map[string]any:
@@ -126,7 +234,7 @@ func isMapDest(dest any) bool {
 // whole row as a new version. GORM's own assignment code decides what
 // changes, so Select, Omit, maps, structs and UpdatedAt behave as usual.
 func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
-	return p.versioned(orig, func(db *gorm.DB, m *model) {
+	return p.versioned("UPDATE", orig, func(db *gorm.DB, m *model) {
 		stmt := db.Statement
 		if w, ok := stmt.Clauses["WHERE"].Expression.(clause.Where); ok && len(w.Exprs) > 0 {
 			db.AddError(fmt.Errorf("%w: %s: an update by condition cannot be append-only, because the rows it would change are not in memory: load them, change them, Save them", ErrNotLoaded, m.schema.Name))
@@ -162,8 +270,23 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 			}
 		}
 
+		if err := narrowedSave(stmt, m); err != nil {
+			db.AddError(err)
+			return
+		}
+		keys := make([][]any, len(all))
+		for i, r := range all {
+			keys[i] = keyOf(stmt, m, r)
+		}
 		set := callbacks.ConvertToAssignments(stmt)
 		delete(stmt.Clauses, "WHERE") // the primary key conditions GORM added for an UPDATE
+		for i, r := range all {
+			if now := keyOf(stmt, m, r); !reflect.DeepEqual(now, keys[i]) {
+				restoreKey(stmt, m, r, keys[i])
+				db.AddError(fmt.Errorf("appendonly: %s: an update cannot change a row's id or version (%v to %v): a new version of the row is written under its own id, and changing the id would overwrite another row's current state; create the other row instead", m.schema.Name, truncateValue(keys[i]), truncateValue(now)))
+				return
+			}
+		}
 		if db.Error != nil || len(set) == 0 {
 			return // nothing changes, so there is no new version
 		}
@@ -197,6 +320,62 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 		}
 		db.RowsAffected = affected
 	})
+}
+
+// narrowedSave refuses Select or Omit that leave columns out of a Save (or
+// of Updates given the row itself). GORM would leave those columns as they
+// are stored; an append-only save writes the whole row from memory, so the
+// columns left out would be written with whatever the row holds in memory.
+// Select and Omit with Updates of other values (a map, another struct) are
+// honoured: only the chosen values are applied to the row in memory.
+func narrowedSave(stmt *gorm.Statement, m *model) error {
+	if len(stmt.Selects) == 0 && len(stmt.Omits) == 0 {
+		return nil
+	}
+	if reflect.ValueOf(stmt.Dest).Kind() != reflect.Pointer || stmt.Dest != stmt.Model {
+		return nil
+	}
+	chosen, restricted := stmt.SelectAndOmitColumns(false, false)
+	var left []string
+	for _, f := range m.fields {
+		if f == m.version || slices.Contains(m.identity, f) {
+			continue
+		}
+		if v, ok := chosen[f.DBName]; (restricted && !v) || (ok && !v) {
+			left = append(left, f.DBName)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	return fmt.Errorf("appendonly: %s: Select/Omit would leave %s out of a Save, but a new version is the whole row as it is in memory, so they would be written anyway; nothing was written. To change some columns only, apply them to the loaded row: db.Model(&row).Select(…).Updates(map or struct of the new values)", m.schema.Name, strings.Join(left, ", "))
+}
+
+// keyOf returns the row's identity and version values.
+func keyOf(stmt *gorm.Statement, m *model, r reflect.Value) []any {
+	out := make([]any, 0, len(m.identity)+1)
+	for _, f := range m.identity {
+		v, _ := f.ValueOf(stmt.Context, r)
+		out = append(out, v)
+	}
+	v, _ := m.version.ValueOf(stmt.Context, r)
+	return append(out, v)
+}
+
+func restoreKey(stmt *gorm.Statement, m *model, r reflect.Value, key []any) {
+	for i, f := range m.identity {
+		_ = f.Set(stmt.Context, r, key[i])
+	}
+	_ = m.version.Set(stmt.Context, r, key[len(key)-1])
+}
+
+// truncateValue prints v for an error message, at most 200 bytes of it.
+func truncateValue(v any) string {
+	s := fmt.Sprint(v)
+	if len(s) > 200 {
+		return fmt.Sprintf("%.200s…(%d bytes)", s, len(s))
+	}
+	return s
 }
 
 // maxParameters is PostgreSQL's limit of bind parameters per statement.
@@ -451,7 +630,7 @@ func wrote(db *gorm.DB, n int) {
 // all versions of those rows go: deleting only the versions that match would
 // bring an older version back as the current state.
 func (p *Plugin) delete(orig func(*gorm.DB)) func(*gorm.DB) {
-	return p.versioned(orig, func(db *gorm.DB, m *model) {
+	return p.versioned("DELETE", orig, func(db *gorm.DB, m *model) {
 		d := dialect.Of(db)
 		if !d.Has(dialect.Delete) {
 			db.AddError(&dialect.UnsupportedError{Backend: d.Backend(), What: "DELETE", Instead: "rows expire by the logstore's TTL; set the TTL on the logstore in the SLS console"})
