@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"gorm.io/gorm"
@@ -56,14 +57,73 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(os.Stderr)
 	defer stop()
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	os.Exit(a.main(ctx, os.Args[1:]))
+	code := a.main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// interrupted is the cause of a context cancelled by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+// exitCode is the shell's convention for a process ended by a signal.
+func (i interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// notifyContext returns a context cancelled, with an interrupted cause, by
+// the first SIGINT or SIGTERM; every command's I/O runs on it, so the
+// command stops promptly. A second signal ends the process at once.
+func notifyContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		var first os.Signal
+		select {
+		case first = <-sigs:
+		case <-done:
+			return
+		}
+		cancel(interrupted{first})
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
+			os.Exit(interrupted{first}.exitCode())
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel(nil)
+		})
+	}
 }
 
 // main runs one command and returns the exit status: 0 success, 1 failure,
-// 2 bad usage.
+// 2 bad usage, 128+n when signal n stopped it (130 for Ctrl-C, 143 for
+// SIGTERM).
 func (a *app) main(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(a.stdout)
@@ -74,6 +134,13 @@ func (a *app) main(ctx context.Context, args []string) int {
 			continue
 		}
 		err := c.run(ctx, a, args[1:])
+		// A command stopped by a signal failed, whatever it returned:
+		// its work is not done.
+		var sig interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			fmt.Fprintf(a.stderr, "wflog %s: %v: stopped before finishing\n", c.name, sig)
+			return sig.exitCode()
+		}
 		switch {
 		case err == nil:
 			return 0
@@ -122,12 +189,30 @@ func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	if dsn == "" {
 		dsn = defaultDSN
 	}
-	d := fs.String("dsn", dsn, "database to use: postgres://… or logstore://… (default $WFLOG_DSN)")
+	// The flag package prints a default with its String method: this one
+	// shows $WFLOG_DSN with the secret redacted.
+	d := &dsn
+	fs.Var(dsnValue{d}, "dsn", "database to use: postgres://… or logstore://… (default $WFLOG_DSN, else "+defaultDSN+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: wflog %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs, d
+}
+
+// dsnValue is the --dsn flag: a string whose printed form is redacted.
+type dsnValue struct{ p *string }
+
+func (v dsnValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return dialect.Redact(*v.p)
+}
+
+func (v dsnValue) Set(s string) error {
+	*v.p = s
+	return nil
 }
 
 // parse parses args, turning a flag mistake into errUsage (the flag
@@ -147,9 +232,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// open opens dsn and explains the usual reasons it fails.
-func open(dsn string) (*gorm.DB, error) {
-	db, err := wflog.Open(dsn)
+// open opens dsn, bounded by ctx, and explains the usual reasons it fails.
+func open(ctx context.Context, dsn string) (*gorm.DB, error) {
+	db, err := wflog.OpenContext(ctx, dsn)
 	if err == nil {
 		return db, nil
 	}
@@ -162,7 +247,7 @@ func open(dsn string) (*gorm.DB, error) {
 
 // migrated opens dsn and creates wflog's tables if they are missing.
 func migrated(ctx context.Context, dsn string) (*gorm.DB, error) {
-	db, err := open(dsn)
+	db, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	for _, s := range splitList(*status) {
 		q.Status = append(q.Status, models.RunStatus(s))
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--tz %q: %w", *zone, err)
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
