@@ -26,6 +26,9 @@ func (r *Runs) SaveBatch(ctx context.Context, runs []models.WorkflowRun) error {
 			return err
 		}
 	}
+	if r.tiers != nil {
+		return r.saveTiered(ctx, runs)
+	}
 	if err := saveBatch(ctx, r.db, r.d, runs, "workflow_runs", runColumns, runRow); err != nil {
 		return fmt.Errorf("wflog/repo: saving %d runs: %w", len(runs), err)
 	}
