@@ -21,11 +21,8 @@
 package wflog
 
 import (
-	"context"
 	"database/sql"
-	_ "embed"
 	"fmt"
-	"strings"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -34,12 +31,6 @@ import (
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
 )
-
-//go:embed schema.sql
-var postgresSchema string
-
-//go:embed schema_logstore.sql
-var logStoreSchema string
 
 // Option configures Open and OpenDB.
 type Option func(*options)
@@ -154,49 +145,4 @@ func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB
 		return nil, err
 	}
 	return db, nil
-}
-
-// Migrate creates wflog's tables (and, on PostgreSQL, their indexes) if they
-// do not exist: schema.sql on PostgreSQL, schema_logstore.sql on LogStore.
-// On a real LogStore, create the logstores and their field indexes in the
-// SLS console instead; see schema_logstore.sql.
-func Migrate(ctx context.Context, db *gorm.DB) error {
-	d := dialect.Of(db)
-	if d.Backend() != dialect.LogStore {
-		if err := db.WithContext(ctx).Exec(postgresSchema).Error; err != nil {
-			return fmt.Errorf("wflog: migrating PostgreSQL: %w", err)
-		}
-		return nil
-	}
-	for _, stmt := range statements(logStoreSchema) {
-		if err := db.WithContext(ctx).Exec(stmt).Error; err != nil {
-			return fmt.Errorf("wflog: migrating LogStore (%s): %w", firstLine(stmt), err)
-		}
-	}
-	return nil
-}
-
-// statements splits a schema file of ours into its statements: comment
-// lines dropped, split at semicolons (our DDL has none inside literals).
-func statements(script string) []string {
-	var b strings.Builder
-	for _, line := range strings.Split(script, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "--") {
-			continue
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	var out []string
-	for _, s := range strings.Split(b.String(), ";") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return strings.TrimSuffix(strings.TrimSpace(line), "(")
 }

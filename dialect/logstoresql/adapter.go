@@ -1,15 +1,13 @@
-package dialect
+package logstoresql
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 )
 
-// WrapLogStore returns a database/sql connector that enforces LogStore's
-// rules over inner, whose connections must implement driver.QueryerContext
+// Wrap returns a database/sql connector that enforces LogStore's rules over
+// inner, whose connections must implement driver.QueryerContext
 // and driver.ExecerContext. Each statement is checked (see the README's
 // LogStore section), its placeholders are replaced by literals rendered here,
 // and the finished text goes to inner with no arguments — so inner sends it
@@ -17,13 +15,16 @@ import (
 // (LogStore ignores them), and so is anything else LogStore cannot do, with
 // an ErrUnsupported error, before the network.
 //
-// wflog.Open builds this over its own simple-protocol pgx connection; tests
-// wrap sqlmock's connector to see the exact SQL LogStore would receive.
-func WrapLogStore(inner driver.Connector) driver.Connector {
-	return &logStoreConnector{inner: inner}
+// NewConnector builds this over a simple-protocol pgx connection; tests wrap
+// sqlmock's connector to see the exact SQL LogStore would receive.
+func Wrap(inner driver.Connector) driver.Connector {
+	return &logStoreConnector{inner: inner, driver: theDriver}
 }
 
-type logStoreConnector struct{ inner driver.Connector }
+type logStoreConnector struct {
+	inner  driver.Connector
+	driver *Driver
+}
 
 func (c *logStoreConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.inner.Connect(ctx)
@@ -34,20 +35,12 @@ func (c *logStoreConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	e, eok := conn.(driver.ExecerContext)
 	if !qok || !eok {
 		_ = conn.Close()
-		return nil, fmt.Errorf("wflog/dialect: the LogStore adapter needs a driver connection with QueryContext and ExecContext; %T has not both", conn)
+		return nil, fmt.Errorf("wflog/logstoresql: the LogStore adapter needs a driver connection with QueryContext and ExecContext; %T has not both", conn)
 	}
 	return &logStoreConn{Conn: conn, query: q, exec: e}, nil
 }
 
-func (c *logStoreConnector) Driver() driver.Driver { return logStoreDriver{} }
-
-// logStoreDriver exists because database/sql asks a connector for its driver;
-// connections are only ever made through the connector.
-type logStoreDriver struct{}
-
-func (logStoreDriver) Open(string) (driver.Conn, error) {
-	return nil, errors.New("wflog/dialect: open LogStore connections with wflog.Open or sql.OpenDB(dialect.WrapLogStore(…)), not sql.Open")
-}
+func (c *logStoreConnector) Driver() driver.Driver { return c.driver }
 
 type logStoreConn struct {
 	driver.Conn // Close comes from here
@@ -204,7 +197,7 @@ func (r *timeRows) Next(dest []driver.Value) error {
 		}
 		t, err := ParseTime(text)
 		if err != nil {
-			return fmt.Errorf("wflog/dialect: column %s: %w", r.names[i], err)
+			return fmt.Errorf("wflog/logstoresql: column %s: %w", r.names[i], err)
 		}
 		dest[i] = t
 	}
@@ -212,17 +205,3 @@ func (r *timeRows) Next(dest []driver.Value) error {
 }
 
 var _ driver.Rows = (*timeRows)(nil)
-
-// CheckPool reports whether pool can carry this dialect's statements: a
-// LogStore dialect needs a pool built on WrapLogStore.
-func (d *Dialect) CheckPool(pool *sql.DB) error {
-	if pool == nil {
-		return errors.New("wflog/dialect: nil *sql.DB")
-	}
-	if d.backend == LogStore {
-		if _, ok := pool.Driver().(logStoreDriver); !ok {
-			return fmt.Errorf("wflog/dialect: a LogStore pool must be sql.OpenDB(dialect.WrapLogStore(…)); this one uses %T, which would send LogStore statements it refuses", pool.Driver())
-		}
-	}
-	return nil
-}

@@ -1,4 +1,4 @@
-package dialect
+package logstoresql
 
 import (
 	"database/sql/driver"
@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 )
-
-func sprint(format string, a ...any) string { return fmt.Sprintf(format, a...) }
 
 func args(vs ...driver.Value) []driver.NamedValue { return named(vs) }
 

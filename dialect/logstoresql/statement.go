@@ -1,4 +1,4 @@
-package dialect
+package logstoresql
 
 import (
 	"database/sql/driver"
@@ -20,7 +20,7 @@ const MaxPage = 10_000
 func renderStatement(query string, args []driver.NamedValue) (string, error) {
 	toks, err := lexSQL(query)
 	if err != nil {
-		return "", fmt.Errorf("wflog/dialect: cannot read the statement: %w", err)
+		return "", fmt.Errorf("wflog/logstoresql: cannot read the statement: %w", err)
 	}
 	if err := checkStatement(query, toks); err != nil {
 		return "", err
@@ -41,16 +41,16 @@ func substitute(query string, toks []token, args []driver.NamedValue) (string, e
 		}
 		n, err := strconv.Atoi(query[t.start+1 : t.end])
 		if err != nil || n < 1 || n > len(args) {
-			return "", fmt.Errorf("wflog/dialect: placeholder %s has no argument (%d given)", query[t.start:t.end], len(args))
+			return "", fmt.Errorf("wflog/logstoresql: placeholder %s has no argument (%d given)", query[t.start:t.end], len(args))
 		}
 		if b, err = appendLiteral(b, args[n-1].Value); err != nil {
-			return "", fmt.Errorf("wflog/dialect: argument %s: %w", query[t.start:t.end], err)
+			return "", fmt.Errorf("wflog/logstoresql: argument %s: %w", query[t.start:t.end], err)
 		}
 		used[n-1] = true
 	}
 	for i, u := range used {
 		if !u {
-			return "", fmt.Errorf("wflog/dialect: argument $%d is not used by the statement", i+1)
+			return "", fmt.Errorf("wflog/logstoresql: argument $%d is not used by the statement", i+1)
 		}
 	}
 	return string(b), nil
