@@ -36,8 +36,9 @@ import (
 type Option func(*options)
 
 type options struct {
-	gorm  *gorm.Config
-	clock *appendonly.Clock
+	gorm    *gorm.Config
+	clock   *appendonly.Clock
+	plugins []gorm.Plugin // installed last, after the appendonly plugin (WithMirror)
 }
 
 // WithGORMConfig starts from cfg instead of wflog's defaults (which discard
@@ -143,6 +144,11 @@ func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB
 	}
 	if err := db.Use(appendonly.New(appendonly.Config{Clock: o.clock})); err != nil {
 		return nil, err
+	}
+	for _, p := range o.plugins {
+		if err := db.Use(p); err != nil {
+			return nil, err
+		}
 	}
 	return db, nil
 }
