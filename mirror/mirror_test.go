@@ -64,7 +64,10 @@ func key(id uuid.UUID, v any) string { return fmt.Sprintf("%s@%020d", id, v) }
 func TestEveryWritePath(t *testing.T) {
 	primaries := map[string]func(t *testing.T, opts ...wflog.Option) *gorm.DB{
 		"postgres": func(t *testing.T, opts ...wflog.Option) *gorm.DB { db, _ := testdb.Open(t, opts...); return db },
-		"logstore": func(t *testing.T, opts ...wflog.Option) *gorm.DB { db, _ := testdb.OpenLogStore(t, nil, opts...); return db },
+		"logstore": func(t *testing.T, opts ...wflog.Option) *gorm.DB {
+			db, _ := testdb.OpenLogStore(t, nil, opts...)
+			return db
+		},
 	}
 	for name, open := range primaries {
 		t.Run(name, func(t *testing.T) {
