@@ -15,8 +15,13 @@
 // it (Stats), for the application to export. Either way `wflog verify`
 // finds the rows the mirror lacks and `wflog copy --since` fills them in.
 //
-// Deletes (PostgreSQL retention) are not mirrored: each database keeps its
-// own retention (a LogStore mirror expires rows by its TTL).
+// The mirror write is synchronous: a call returns once both databases have
+// answered, so it costs the mirror's latency too. It happens when the
+// primary's statement succeeds, not at commit: rows of a PostgreSQL
+// transaction that is then rolled back stay in the mirror (LogStore, the
+// usual primary, has no transactions). Deletes (PostgreSQL retention) are
+// not mirrored: each database keeps its own retention (a LogStore mirror
+// expires rows by its TTL).
 package mirror
 
 import (

@@ -45,6 +45,9 @@ func WithOlderTier(older *gorm.DB, cutover time.Time) Option {
 	if older == nil {
 		panic("wflog/repo: WithOlderTier needs the older tier's database")
 	}
+	if cutover.IsZero() {
+		panic("wflog/repo: WithOlderTier needs a cutover time")
+	}
 	return func(o *options) { o.olderTier, o.cutover = older, cutover }
 }
 
