@@ -390,3 +390,43 @@ func TestTieredRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestTieredCutoverDayManyUsers: the cutover day's users are read whole
+// from a LogStore tier too, past its silent 100-row default.
+func TestTieredCutoverDayManyUsers(t *testing.T) {
+	ctx := context.Background()
+	older, _ := testdb.Open(t)
+	newer, _ := testdb.OpenLogStore(t, nil)
+	cutover := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	runs := repo.NewRuns(newer, repo.WithOlderTier(older, cutover))
+	tenant, app := uuid.New(), uuid.New()
+	const users = 150
+	var batch []models.WorkflowRun
+	for i := 0; i < users; i++ {
+		user := uuid.New()
+		for _, at := range []time.Time{cutover.Add(-time.Duration(i+1) * time.Second), cutover.Add(time.Duration(i) * time.Second)} {
+			batch = append(batch, models.WorkflowRun{TenantID: tenant, AppID: app, Status: models.RunSucceeded, CreatedBy: user, CreatedAt: at})
+		}
+	}
+	// Every tenth user runs after the cutover only: 15 more users, 15 more runs.
+	for i := 0; i < users/10; i++ {
+		batch = append(batch, models.WorkflowRun{TenantID: tenant, AppID: app, Status: models.RunSucceeded, CreatedBy: uuid.New(), CreatedAt: cutover.Add(time.Hour)})
+	}
+	if err := runs.SaveBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	s := repo.Stats{TenantID: tenant, AppID: app}
+	terminals, err := runs.DailyTerminals(ctx, s)
+	if err != nil || fmt.Sprint(terminals) != "[{2026-11-02 165}]" {
+		t.Fatalf("DailyTerminals = %v, %v; want 165 users on 2026-11-02", terminals, err)
+	}
+	// 315 runs by 165 users: 1.909… → 1.91.
+	avg, err := runs.AverageInteractions(ctx, s)
+	if err != nil || fmt.Sprint(avg) != "[{2026-11-02 1.91}]" {
+		t.Fatalf("AverageInteractions = %v, %v; want 1.91", avg, err)
+	}
+	daily, err := runs.DailyRuns(ctx, s)
+	if err != nil || fmt.Sprint(daily) != "[{2026-11-02 315}]" {
+		t.Fatalf("DailyRuns = %v, %v", daily, err)
+	}
+}
