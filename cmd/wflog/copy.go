@@ -112,7 +112,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	if err := m.require(a, fs); err != nil {
 		return err
 	}
-	from, err := open(*m.from)
+	from, err := open(ctx, *m.from)
 	if err != nil {
 		return err
 	}
@@ -178,12 +178,12 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	if err := m.require(a, fs); err != nil {
 		return err
 	}
-	from, err := open(*m.from)
+	from, err := open(ctx, *m.from)
 	if err != nil {
 		return err
 	}
 	defer closeDB(from)
-	to, err := open(*m.to)
+	to, err := open(ctx, *m.to)
 	if err != nil {
 		return err
 	}
