@@ -28,7 +28,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGPIPE too: with its output piped into a reader that has gone
+	// (logstore-emulator | head), the next write would otherwise kill the
+	// process before it drops its schema. SIGHUP: the terminal went away.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE, syscall.SIGHUP)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	switch {
@@ -125,6 +128,8 @@ Flags (write them with - or --):
 }
 
 // run serves until ctx ends, then closes the server, which drops its schema.
+// Its messages are best effort: a stdout nobody reads does not stop it from
+// cleaning up.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {
