@@ -75,7 +75,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (lo
 	})
 	selfSigned := fs.Bool("tls-self-signed", false, "offer TLS with a fresh self-signed certificate (clients connect with sslmode=require)")
 	fs.BoolVar(&cfg.RequireTLS, "require-tls", false, "refuse plaintext connections (needs --tls-self-signed)")
-	verbose := fs.Bool("verbose", false, "log refused statements and connection errors to stderr")
+	verbose := fs.Bool("verbose", false, "log to stderr refused statements, connection errors, and the rows the time window hid from each read that does not mention __time__")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `logstore-emulator serves Alibaba Cloud SLS LogStore's PostgreSQL protocol in
 front of a local PostgreSQL and enforces LogStore's documented rules, so a
