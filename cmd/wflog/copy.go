@@ -46,7 +46,7 @@ type moveFlags struct {
 
 func (a *app) moveFlags(name, synopsis, fromHelp string) (*flag.FlagSet, *moveFlags) {
 	fs := flag.NewFlagSet("wflog "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	m := &moveFlags{}
 	m.from = fs.String("from", "", fromHelp)
 	m.to = fs.String("to", "", "the wflog database to write to or compare with: postgres://… or logstore://… (required)")
@@ -112,7 +112,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	if err := m.require(a, fs); err != nil {
 		return err
 	}
-	from, err := open(*m.from)
+	from, err := open(ctx, *m.from)
 	if err != nil {
 		return err
 	}
@@ -178,12 +178,12 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	if err := m.require(a, fs); err != nil {
 		return err
 	}
-	from, err := open(*m.from)
+	from, err := open(ctx, *m.from)
 	if err != nil {
 		return err
 	}
 	defer closeDB(from)
-	to, err := open(*m.to)
+	to, err := open(ctx, *m.to)
 	if err != nil {
 		return err
 	}

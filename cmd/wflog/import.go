@@ -22,7 +22,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if err := m.require(a, fs); err != nil {
 		return err
 	}
-	from, err := open(*m.from)
+	from, err := open(ctx, *m.from)
 	if err != nil {
 		return err
 	}
