@@ -79,7 +79,7 @@ func TestCopyKilledAndResumed(t *testing.T) {
 		srv := logstoretest.New(t)
 		dst := testdb.OpenDSN(t, srv.DSN()+"&batch=3")
 		killAndResume(t, from, srv.DSN()+"&batch=3", 60*time.Millisecond, 600*time.Millisecond)
-		sameHistory(t, "LogStore", want, everything(t, dst))
+		sameHistory(t, "LogStore", throughLogStore(want), everything(t, dst))
 		verifyOK(t, src, dst, transfer.VerifyOptions{})
 	})
 }
