@@ -52,6 +52,8 @@ func commands() []command {
 		{"runs", "list an app's runs, newest first", runRuns},
 		{"stats", "show an app's daily statistics and status counts", runStats},
 		{"bench", "measure the library against the window-function baseline", runBench},
+		{"logstore-index", "print the SLS field indexes wflog's logstores need", runLogStoreIndex},
+		{"check", "probe a LogStore's field indexes (typeof, count) and say what to fix", runCheck},
 	}
 }
 
@@ -99,7 +101,7 @@ Usage: wflog <command> [flags]
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
 Every command takes --dsn (default $WFLOG_DSN, else %s):
