@@ -22,7 +22,7 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 	if cfg.Backend != dialect.LogStore {
 		return fmt.Errorf("check probes LogStore field indexes; %s is a %s DSN (on PostgreSQL, wflog migrate checks the tables)", cfg, cfg.Backend)
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
