@@ -17,6 +17,9 @@ import (
 // in their current state: the next batch for a retention job to delete with
 // DeleteByIDs. PostgreSQL only; LogStore expires rows by its TTL.
 func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([]models.WorkflowRun, error) {
+	if err := validTime("before", before); err != nil {
+		return nil, err
+	}
 	if !r.d.Has(dialect.Delete) {
 		return nil, unsupportedRetention(r.d, "ExpiredBatch")
 	}
@@ -86,6 +89,9 @@ func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch
 // DeleteExpired deletes every version of the node executions created before
 // before, batch at a time, and returns how many it deleted. PostgreSQL only.
 func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, batch int) (int64, error) {
+	if err := validTime("before", before); err != nil {
+		return 0, err
+	}
 	return n.deleteInBatches(ctx, "DeleteExpired", batch, scopes.CreatedBetween(time.Time{}, before))
 }
 

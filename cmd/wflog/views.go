@@ -119,6 +119,10 @@ type statsDay struct {
 	Interactions float64 `json:"interactions"`
 }
 
+// maxDays bounds --days: a century of statistics, well inside the years
+// the backends store.
+const maxDays = 36500
+
 func runStats(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
 	tenant, appID := ownerFlags(fs)
@@ -131,6 +135,11 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	}
 	if err := a.requireOwner(fs, tenant, appID); err != nil {
 		return err
+	}
+	if *days < 1 || *days > maxDays {
+		fmt.Fprintf(a.stderr, "--days %d: want 1 to %d\n", *days, maxDays)
+		fs.Usage()
+		return errUsage
 	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {
