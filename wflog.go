@@ -38,8 +38,9 @@ import (
 type Option func(*options)
 
 type options struct {
-	gorm  *gorm.Config
-	clock *appendonly.Clock
+	gorm    *gorm.Config
+	clock   *appendonly.Clock
+	plugins []gorm.Plugin // installed last, after the appendonly plugin (WithMirror)
 }
 
 // WithGORMConfig starts from cfg instead of wflog's defaults (which discard
@@ -173,6 +174,11 @@ func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opt
 	// So that writes naming wflog's tables without a model are refused.
 	if err := appendonly.Register(db, &models.WorkflowRun{}, &models.WorkflowNodeExecution{}); err != nil {
 		return nil, err
+	}
+	for _, p := range o.plugins {
+		if err := db.Use(p); err != nil {
+			return nil, err
+		}
 	}
 	return db, nil
 }

@@ -74,6 +74,12 @@ type Config struct {
 	// Tests move it to age rows.
 	Now func() time.Time
 
+	// Indexes is each logstore's field index, by logstore name, as SLS's
+	// CreateIndex takes it (see Index and RuleTextStorage); nil means
+	// DefaultIndexes, wflog's. A logstore with no entry is typed by its
+	// CREATE TABLE, with analytics on and no text length limit.
+	Indexes map[string]Index
+
 	// Relax lists the rules to switch off. RuleSimpleQuery cannot be
 	// relaxed.
 	Relax Rule
@@ -121,6 +127,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Indexes == nil {
+		c.Indexes = DefaultIndexes()
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}

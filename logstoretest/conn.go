@@ -597,5 +597,9 @@ func (c *clientConn) createTable(td *tableDef) (bool, error) {
 			Message: fmt.Sprintf("relation %s already exists", quoteIdent(td.name))})
 		return false, nil
 	}
-	return c.forward(createTableSQL(s.schema, td), forwardOptions{tag: "CREATE TABLE", stripPosition: true})
+	var ix *Index
+	if i, ok := s.cfg.Indexes[td.name]; ok {
+		ix = &i
+	}
+	return c.forward(createTableSQL(s.schema, td, s.enforce&RuleTextStorage != 0, ix), forwardOptions{tag: "CREATE TABLE", stripPosition: true})
 }

@@ -134,7 +134,7 @@ func TestRuleInsertOnly(t *testing.T) {
 		}
 	})
 	t.Run("Relaxed", func(t *testing.T) {
-		s := newServer(t, relax(logstoretest.RuleInsertOnly))
+		s := newServer(t, relax(logstoretest.RuleInsertOnly|logstoretest.RuleTextStorage))
 		c := connect(t, s)
 		execSQL(t, c, "CREATE TABLE t (id text, n bigint)")
 		execSQL(t, c, "INSERT INTO t (id, n) VALUES ('a', 1), ('b', 2), ('c', 3)")
@@ -182,7 +182,7 @@ func TestRuleNoConstraints(t *testing.T) {
 		}
 	})
 	t.Run("Relaxed", func(t *testing.T) {
-		s := newServer(t, relax(logstoretest.RuleNoConstraints))
+		s := newServer(t, relax(logstoretest.RuleNoConstraints|logstoretest.RuleTextStorage))
 		c := connect(t, s)
 		execSQL(t, c, "CREATE TABLE k (id text PRIMARY KEY, n bigint DEFAULT 7 NOT NULL)")
 		if got := query(t, c, "INSERT INTO k (id) VALUES ('a') RETURNING id, n"); fmt.Sprint(got) != "[[a 7]]" {

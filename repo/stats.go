@@ -33,6 +33,9 @@ func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, er
 	if err := validTime("CountRuns.Since", q.Since); err != nil {
 		return StatusCounts{}, err
 	}
+	if r.tiers != nil {
+		return r.countTiered(ctx, q)
+	}
 	var rows []struct {
 		Status models.RunStatus
 		N      int64
@@ -83,6 +86,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 	if err := validStats(s); err != nil {
 		return nil, err
 	}
+	if r.tiers != nil {
+		return r.dailyRunsTiered(ctx, s)
+	}
 	return r.dailyCounts(ctx, s, "count(*)")
 }
 
@@ -91,6 +97,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
 	if err := validStats(s); err != nil {
 		return nil, err
+	}
+	if r.tiers != nil {
+		return r.dailyTerminalsTiered(ctx, s)
 	}
 	rows, err := r.perUser(ctx, s)
 	if err != nil {
@@ -109,6 +118,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 	if err := validStats(s); err != nil {
 		return nil, err
 	}
+	if r.tiers != nil {
+		return r.dailyTokensTiered(ctx, s)
+	}
 	return r.dailyCounts(ctx, s, "sum(total_tokens)", "total_tokens")
 }
 
@@ -119,6 +131,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
 	if err := validStats(s); err != nil {
 		return nil, err
+	}
+	if r.tiers != nil {
+		return r.averageInteractionsTiered(ctx, s)
 	}
 	rows, err := r.perUser(ctx, s)
 	if err != nil {

@@ -9,6 +9,9 @@
 //	wflog runs  --tenant T --app A
 //	wflog stats --tenant T --app A --tz Asia/Shanghai
 //	wflog bench --runs 1000000 --markdown docs/bench.md
+//	wflog import --from postgres://…/dify --to logstore://…
+//	wflog copy   --from postgres://… --to logstore://… --state copy.state --verify
+//	wflog verify --from postgres://… --to logstore://…
 package main
 
 import (
@@ -53,6 +56,9 @@ func commands() []command {
 		{"runs", "list an app's runs, newest first", runRuns},
 		{"stats", "show an app's daily statistics and status counts", runStats},
 		{"bench", "measure the library against the window-function baseline", runBench},
+		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
+		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
+		{"verify", "compare two databases' workflow logs day by day", runVerify},
 	}
 }
 
@@ -169,7 +175,8 @@ Commands:
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
-Every command takes --dsn (default $WFLOG_DSN, else %s):
+Every command takes --dsn (default $WFLOG_DSN, else %s),
+except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 

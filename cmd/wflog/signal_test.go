@@ -27,10 +27,17 @@ func TestMain(m *testing.M) {
 }
 
 // commandArgs are the flags a command needs before it reaches the
-// database. Every command must be listed: each must stop on a signal.
-var commandArgs = map[string][]string{
-	"runs":  {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
-	"stats": {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
+// database, dsn being the database. Every command must be listed: each
+// must stop on a signal.
+func commandArgs(name, dsn string) []string {
+	owner := []string{"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"}
+	switch name {
+	case "runs", "stats":
+		return owner
+	case "copy", "verify", "import":
+		return []string{"--from", dsn, "--to", dsn}
+	}
+	return nil
 }
 
 // TestCommandsStopWhenInterrupted: every command, blocked on a server that
@@ -48,7 +55,7 @@ func TestCommandsStopWhenInterrupted(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
 			start := time.Now()
-			code := a.main(ctx, append([]string{c.name}, commandArgs[c.name]...))
+			code := a.main(ctx, append([]string{c.name}, commandArgs(c.name, env["WFLOG_DSN"])...))
 			elapsed := time.Since(start)
 			if code == 2 {
 				t.Fatalf("usage error; list the flags %s needs in commandArgs:\n%s", c.name, stderr.String())

@@ -65,6 +65,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	limit := fs.Int("limit", 20, "runs per page (1–1000)")
 	status := fs.String("status", "", "only runs whose current status is one of these, comma-separated (running,succeeded,…)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -80,7 +81,12 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeDB(db)
-	page, err := repo.NewRuns(db).List(ctx, q)
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	page, err := repo.NewRuns(db, opts...).List(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -130,6 +136,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
 	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -150,8 +157,13 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeDB(db)
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	now := time.Now()
-	v, err := collectStats(ctx, repo.NewRuns(db), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: now.AddDate(0, 0, -*days), To: now, Location: loc, FinishedOnly: *finished})
+	v, err := collectStats(ctx, repo.NewRuns(db, opts...), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: now.AddDate(0, 0, -*days), To: now, Location: loc, FinishedOnly: *finished})
 	if err != nil {
 		return err
 	}
