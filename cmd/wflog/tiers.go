@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"time"
@@ -25,7 +26,7 @@ func addTierFlags(fs *flag.FlagSet) tierFlags {
 
 // open returns the repository options the flags ask for, and closes the
 // older tier's database when done is called.
-func (t tierFlags) open() (opts []repo.Option, done func(), err error) {
+func (t tierFlags) open(ctx context.Context) (opts []repo.Option, done func(), err error) {
 	done = func() {}
 	if *t.older == "" && *t.cutover == "" {
 		return nil, done, nil
@@ -38,7 +39,7 @@ func (t tierFlags) open() (opts []repo.Option, done func(), err error) {
 		return nil, done, fmt.Errorf("--cutover %q: want an RFC 3339 time such as 2026-11-20T00:00:00Z", *t.cutover)
 	}
 	var older *gorm.DB
-	if older, err = open(*t.older); err != nil {
+	if older, err = open(ctx, *t.older); err != nil {
 		return nil, done, err
 	}
 	return []repo.Option{repo.WithOlderTier(older, cutover)}, func() { closeDB(older) }, nil

@@ -76,12 +76,12 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	for _, s := range splitList(*status) {
 		q.Status = append(q.Status, models.RunStatus(s))
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	opts, done, err := tiers.open()
+	opts, done, err := tiers.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -143,12 +143,12 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--tz %q: %w", *zone, err)
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	opts, done, err := tiers.open()
+	opts, done, err := tiers.open(ctx)
 	if err != nil {
 		return err
 	}
