@@ -24,6 +24,7 @@ import (
 	"github.com/wflog/wflog/mirror"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
+	"github.com/wflog/wflog/transfer"
 )
 
 // history is every version of both tables, in (id, version) order, with
@@ -377,6 +378,23 @@ func TestMirrorKilled(t *testing.T) {
 				t.Fatalf("mirror lacks %d versions; Stats = %+v, OnError saw %d rows", missing, s, reported.Load())
 			}
 			t.Logf("%s: %d versions in the primary, %d in the mirror; %+v", policy, len(inPrimary), len(inMirror), s)
+
+			// Repair: verify finds the gaps, copy fills them, and then the
+			// mirror is the primary's history exactly.
+			rep, err := transfer.Verify(ctx, primary, direct, transfer.VerifyOptions{})
+			if err != nil || rep.OK() {
+				t.Fatalf("verify before the repair: ok=%v, %v; want differences", rep.OK(), err)
+			}
+			if _, err := transfer.Copy(ctx, primary, direct, transfer.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if rep, err := transfer.Verify(ctx, primary, direct, transfer.VerifyOptions{}); err != nil || !rep.OK() {
+				t.Fatalf("verify after the repair: %+v, %v", rep.Differences, err)
+			}
+			mRuns, mNodes = history(t, direct)
+			if !reflect.DeepEqual(mRuns, pRuns) || !reflect.DeepEqual(mNodes, pNodes) {
+				t.Fatalf("after the repair the mirror holds %d run and %d node versions, the primary %d and %d", len(mRuns), len(mNodes), len(pRuns), len(pNodes))
+			}
 		})
 	}
 }
