@@ -84,8 +84,9 @@ type Config struct {
 	// relaxed.
 	Relax Rule
 
-	// Logf, if set, receives diagnostics such as connections refused and
-	// client I/O errors.
+	// Logf, if set, receives diagnostics such as connections refused,
+	// client I/O errors, and how many rows the time window hid from a read
+	// that does not mention __time__ (counting them costs a query per read).
 	Logf func(format string, args ...any)
 }
 

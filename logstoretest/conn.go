@@ -442,7 +442,11 @@ func (c *clientConn) run(st statement) (ok bool, err error) {
 	if st.capRows {
 		rowCap = c.srv.cfg.RowCap
 	}
-	return c.forward(st.sql, forwardOptions{rowCap: rowCap})
+	ok, err = c.forward(st.sql, forwardOptions{rowCap: rowCap})
+	if ok && err == nil {
+		c.logHiddenByWindow(st)
+	}
+	return ok, err
 }
 
 // applySettings tells the backend session the clock, the time window and the
