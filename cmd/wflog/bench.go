@@ -81,7 +81,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	}
 	admin, err := pgx.Connect(ctx, cfg.ConnString)
 	if err != nil {
-		_, oerr := open(*dsn) // the same advice as every other command
+		_, oerr := open(ctx, *dsn) // the same advice as every other command
 		if oerr != nil {
 			return oerr
 		}

@@ -69,7 +69,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("starting the LogStore emulator: %w", err)
 		}
 		defer srv.Close()
-		ls, err := wflog.Open(srv.DSN())
+		ls, err := wflog.OpenContext(ctx, srv.DSN())
 		if err != nil {
 			return err
 		}

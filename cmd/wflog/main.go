@@ -9,6 +9,9 @@
 //	wflog runs  --tenant T --app A
 //	wflog stats --tenant T --app A --tz Asia/Shanghai
 //	wflog bench --runs 1000000 --markdown docs/bench.md
+//	wflog import --from postgres://…/dify --to logstore://…
+//	wflog copy   --from postgres://… --to logstore://… --state copy.state --verify
+//	wflog verify --from postgres://… --to logstore://…
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"gorm.io/gorm"
@@ -50,18 +54,80 @@ func commands() []command {
 		{"runs", "list an app's runs, newest first", runRuns},
 		{"stats", "show an app's daily statistics and status counts", runStats},
 		{"bench", "measure the library against the window-function baseline", runBench},
+		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
+		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
+		{"verify", "compare two databases' workflow logs day by day", runVerify},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(os.Stderr)
 	defer stop()
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	os.Exit(a.main(ctx, os.Args[1:]))
+	code := a.main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// interrupted is the cause of a context cancelled by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+// exitCode is the shell's convention for a process ended by a signal.
+func (i interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// notifyContext returns a context cancelled, with an interrupted cause, by
+// the first SIGINT or SIGTERM; every command's I/O runs on it, so the
+// command stops promptly. A second signal ends the process at once.
+func notifyContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		var first os.Signal
+		select {
+		case first = <-sigs:
+		case <-done:
+			return
+		}
+		cancel(interrupted{first})
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
+			os.Exit(interrupted{first}.exitCode())
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel(nil)
+		})
+	}
 }
 
 // main runs one command and returns the exit status: 0 success, 1 failure,
-// 2 bad usage.
+// 2 bad usage, 128+n when signal n stopped it (130 for Ctrl-C, 143 for
+// SIGTERM).
 func (a *app) main(ctx context.Context, args []string) int {
 	args, code, done := a.route(args)
 	if done {
@@ -72,6 +138,13 @@ func (a *app) main(ctx context.Context, args []string) int {
 			continue
 		}
 		err := c.run(ctx, a, args[1:])
+		// A command stopped by a signal failed, whatever it returned:
+		// its work is not done.
+		var sig interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			fmt.Fprintf(a.stderr, "wflog %s: %v: stopped before finishing\n", c.name, sig)
+			return sig.exitCode()
+		}
 		switch {
 		case err == nil:
 			return 0
@@ -101,7 +174,7 @@ Commands:
 	}
 	fmt.Fprintf(w, `
 Every command takes --dsn, before or after its name (default $WFLOG_DSN,
-else %s):
+else %s), except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 
@@ -121,12 +194,30 @@ func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	if dsn == "" {
 		dsn = defaultDSN
 	}
-	d := fs.String("dsn", dsn, "database to use: postgres://… or logstore://… (default $WFLOG_DSN)")
+	// The flag package prints a default with its String method: this one
+	// shows $WFLOG_DSN with the secret redacted.
+	d := &dsn
+	fs.Var(dsnValue{d}, "dsn", "database to use: postgres://… or logstore://… (default $WFLOG_DSN, else "+defaultDSN+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: wflog %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs, d
+}
+
+// dsnValue is the --dsn flag: a string whose printed form is redacted.
+type dsnValue struct{ p *string }
+
+func (v dsnValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return dialect.Redact(*v.p)
+}
+
+func (v dsnValue) Set(s string) error {
+	*v.p = s
+	return nil
 }
 
 // parse parses args, turning a flag mistake into errUsage (the flag
@@ -156,9 +247,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// open opens dsn and explains the usual reasons it fails.
-func open(dsn string) (*gorm.DB, error) {
-	db, err := wflog.Open(dsn)
+// open opens dsn, bounded by ctx, and explains the usual reasons it fails.
+func open(ctx context.Context, dsn string) (*gorm.DB, error) {
+	db, err := wflog.OpenContext(ctx, dsn)
 	if err == nil {
 		return db, nil
 	}
@@ -167,7 +258,7 @@ func open(dsn string) (*gorm.DB, error) {
 
 // migrated opens dsn and creates wflog's tables if they are missing.
 func migrated(ctx context.Context, dsn string) (*gorm.DB, error) {
-	db, err := open(dsn)
+	db, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

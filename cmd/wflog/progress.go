@@ -29,6 +29,7 @@ func newProgress(w io.Writer, total int64, unit string) *progress {
 		}
 	}
 	p.start = p.now()
+	p.lastDraw = p.start // no line before there is a rate to show
 	return p
 }
 

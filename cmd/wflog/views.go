@@ -65,6 +65,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	limit := fs.Int("limit", 20, "runs per page (1–1000)")
 	status := fs.String("status", "", "only runs whose current status is one of these, comma-separated (running,succeeded,…)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -88,12 +89,17 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 		}
 		q.Status = append(q.Status, models.RunStatus(s))
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	page, err := repo.NewRuns(db).List(ctx, q)
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	page, err := repo.NewRuns(db, opts...).List(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -147,6 +153,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
 	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -160,13 +167,18 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--tz %q: %w", *zone, err)
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	from, to := lastDays(time.Now(), *days, loc)
-	v, err := collectStats(ctx, repo.NewRuns(db), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished})
+	v, err := collectStats(ctx, repo.NewRuns(db, opts...), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished})
 	if err != nil {
 		return err
 	}
