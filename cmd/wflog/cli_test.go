@@ -50,6 +50,7 @@ func TestRoute(t *testing.T) {
 		{name: "dsn without command", args: []string{"--dsn", "postgres://h/db"}, code: 2, stderr: "--dsn given, but no command"},
 		{name: "dsn without value", args: []string{"--dsn"}, code: 2, stderr: "flag needs an argument: --dsn"},
 		{name: "flag mistake", args: []string{"runs", "--limt", "3"}, code: 2, stderr: "flag provided but not defined: -limt"},
+		{name: "global dsn, command without", args: []string{"--dsn", "postgres://h/db", "copy"}, code: 2, stderr: "wflog copy takes no --dsn, before or after its name"},
 		{name: "flag mistake shows usage", args: []string{"stats", "--dayz", "3"}, code: 2, stderr: "Usage: wflog stats"},
 	}
 	for _, tt := range tests {

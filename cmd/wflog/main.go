@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -233,6 +234,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(fs)
 			return err
+		}
+		if strings.HasSuffix(err.Error(), "flag provided but not defined: -dsn") {
+			fmt.Fprintf(fs.Output(), "%s takes no --dsn, before or after its name: its databases are flags of their own, below\n", fs.Name())
 		}
 		if help {
 			fs.Usage()
