@@ -70,6 +70,7 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 // with the dialect and the appendonly plugin installed:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (postgresql:// too)
+//	host=host user=user password=pass dbname=db sslmode=disable   (PostgreSQL too)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT   (sls:// too)
 //
 // LogStore DSNs use TLS unless sslmode=disable and take batch=N (rows per

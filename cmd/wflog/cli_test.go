@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
@@ -493,4 +494,64 @@ func TestProgressWidth(t *testing.T) {
 		}
 	}
 	_ = fmt.Sprint
+}
+
+// keyValueDSN rewrites a test database URL as a key/value DSN.
+func keyValueDSN(t *testing.T, dsn string) string {
+	t.Helper()
+	pc, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", pc.Host, pc.Port, pc.User, pc.Database)
+	if pc.Password != "" {
+		kv += " password='" + pc.Password + "'"
+	}
+	if sp := pc.RuntimeParams["search_path"]; sp != "" {
+		kv += " search_path=" + sp
+	}
+	return kv
+}
+
+// TestKeyValueDSN: a key/value DSN, as GORM's documentation writes them,
+// works as --dsn, and the commands the CLI suggests carry it quoted.
+func TestKeyValueDSN(t *testing.T) {
+	schema, dsn := testdb.Schema(t)
+	kv := keyValueDSN(t, dsn)
+	code, out, errOut := run(t, nil, "simulate", "--dsn", kv, "--runs", "7", "--apps", "1", "--seed", "8")
+	if code != 0 || !strings.Contains(out, "--dsn "+shellQuote(kv)) {
+		t.Fatalf("simulate --dsn %q: %d\n%s%s", kv, code, out, errOut)
+	}
+	args := suggested(t, out, "see them with:", nil)
+	if code, listed, errOut := run(t, nil, args...); code != 0 || strings.Count(listed, "\n") != 8 {
+		t.Errorf("%q: exit %d\n%s%s", args, code, listed, errOut)
+	}
+	admin := testdb.Admin(t)
+	rs, err := admin.Exec(context.Background(), "SELECT count(DISTINCT id) FROM "+schema+".workflow_runs").ReadAll()
+	if err != nil || string(rs[0].Rows[0][0]) != "7" {
+		t.Errorf("runs in schema %s: %v (%v), want 7", schema, rs, err)
+	}
+	// With a password, the suggestion reads $WFLOG_DSN and shows it redacted.
+	code, out, _ = run(t, nil, "simulate", "--dsn", kv+" password=hunter2", "--runs", "2", "--apps", "1", "--seed", "9")
+	if code != 0 || strings.Contains(out, "hunter2") || !strings.Contains(out, "password=xxxxx") || !strings.Contains(out, `--dsn "$WFLOG_DSN"`) {
+		t.Errorf("simulate with a key/value password: %d\n%s", code, out)
+	}
+}
+
+// TestWithSchema: bench points both DSN forms at its schema.
+func TestWithSchema(t *testing.T) {
+	for _, dsn := range []string{"postgres://u@db/app?sslmode=disable", "host=db user=u dbname=app sslmode=disable"} {
+		got, err := withSchema(dsn, "wflog_bench")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := dialect.Parse(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := pgconn.ParseConfig(cfg.ConnString)
+		if err != nil || pc.RuntimeParams["search_path"] != "wflog_bench" || pc.Database != "app" {
+			t.Errorf("withSchema(%q) = %q: search_path %q (%v)", dsn, got, pc.RuntimeParams["search_path"], err)
+		}
+	}
 }

@@ -177,6 +177,7 @@ Commands:
 Every command takes --dsn, before or after its name (default $WFLOG_DSN,
 else %s), except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
+  'host=db user=u password=pass dbname=app sslmode=disable'
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 
 Start with:   wflog demo
