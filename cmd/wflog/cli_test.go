@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,9 +9,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -553,5 +556,55 @@ func TestWithSchema(t *testing.T) {
 		if err != nil || pc.RuntimeParams["search_path"] != "wflog_bench" || pc.Database != "app" {
 			t.Errorf("withSchema(%q) = %q: search_path %q (%v)", dsn, got, pc.RuntimeParams["search_path"], err)
 		}
+	}
+}
+
+// TestDemoDropsEmulatorSchemaWhenOutputGoes: wflog demo --backend logstore
+// | head — the reader goes, the next write raises SIGPIPE, and the demo
+// still drops its emulator's schema, exiting with 128+SIGPIPE.
+func TestDemoDropsEmulatorSchemaWhenOutputGoes(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	admin := testdb.Admin(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "WFLOG_TEST_RUN_MAIN=1", "WFLOG_TEST_ARGS=demo --backend logstore --visibility-delay 2s --dsn "+dsn)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // only if the test fails first
+	schemaLine := regexp.MustCompile(`in schema (logstore_[0-9a-f]+) of `)
+	var schema string
+	sc := bufio.NewScanner(stdout)
+	for schema == "" && sc.Scan() {
+		if m := schemaLine.FindStringSubmatch(sc.Text()); m != nil {
+			schema = m[1]
+		}
+	}
+	if schema == "" {
+		t.Fatalf("the demo did not name its emulator's schema; stderr:\n%s", stderr.String())
+	}
+	stdout.Close() // the reader goes; the demo's next line meets a closed pipe
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		err = <-done
+		t.Errorf("still running 30s after its reader went")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
+		t.Errorf("exit: %v, want status %d\nstderr:\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	}
+	rs, err := admin.Exec(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname = '"+schema+"'").ReadAll()
+	if err != nil || string(rs[0].Rows[0][0]) != "0" {
+		t.Errorf("schema %s after the demo: %v; want it dropped", schema, err)
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE").ReadAll()
 	}
 }
