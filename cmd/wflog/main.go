@@ -58,6 +58,8 @@ func commands() []command {
 		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
 		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
 		{"verify", "compare two databases' workflow logs day by day", runVerify},
+		{"logstore-index", "print the SLS field indexes wflog's logstores need", runLogStoreIndex},
+		{"check", "probe a LogStore's field indexes (typeof, count) and say what to fix", runCheck},
 	}
 }
 
@@ -185,7 +187,7 @@ Usage: wflog [--dsn DSN] <command> [flags]
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
 Every command takes --dsn, before or after its name (default $WFLOG_DSN,
