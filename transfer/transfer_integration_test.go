@@ -162,7 +162,7 @@ func sameHistory(t *testing.T, what string, a, b history) {
 
 // throughLogStore is h as LogStore gives it back: LogStore stores strings
 // only, and an empty string and NULL are the same there (wflog writes NULL
-// as '' and reads '' as NULL), so a nullable string that was "" comes back nil.
+// as ” and reads ” as NULL), so a nullable string that was "" comes back nil.
 func throughLogStore(h history) history {
 	blank := func(ps ...**string) {
 		for _, p := range ps {
