@@ -124,11 +124,11 @@ func inspect(query string, toks []token) (statementInfo, error) {
 	info.query = info.verb == "SELECT" || info.verb == "WITH"
 	depth := 0
 	var byDepth []int // depths at which a GROUP BY or ORDER BY list is open
+	prev, up := "", "" // the previous and this token, upper-cased if words
 	for i, t := range sig {
-		up := strings.ToUpper(t.text)
-		prev := ""
-		if i > 0 {
-			prev = strings.ToUpper(sig[i-1].text)
+		prev, up = up, t.text
+		if t.kind == tokWord {
+			up = strings.ToUpper(t.text)
 		}
 		// A GROUP BY or ORDER BY item that is a bare number is a position.
 		if t.kind == tokNumber && len(byDepth) > 0 && byDepth[len(byDepth)-1] == depth && (prev == "BY" || prev == ",") {
