@@ -123,7 +123,7 @@ func inspect(query string, toks []token) (statementInfo, error) {
 	info := statementInfo{verb: strings.ToUpper(sig[0].text)}
 	info.query = info.verb == "SELECT" || info.verb == "WITH"
 	depth := 0
-	var byDepth []int // depths at which a GROUP BY or ORDER BY list is open
+	var byDepth []int  // depths at which a GROUP BY or ORDER BY list is open
 	prev, up := "", "" // the previous and this token, upper-cased if words
 	for i, t := range sig {
 		prev, up = up, t.text
