@@ -410,7 +410,7 @@ func plainUser(s string) bool {
 // quoted value.
 func redactParams(s string) string {
 	var b strings.Builder
-	lower := strings.ToLower(s)
+	lower := asciiLower(s) // same length as s, unlike strings.ToLower on invalid UTF-8
 	const key = "password="
 	for {
 		i := strings.Index(lower, key)
@@ -431,4 +431,16 @@ func redactParams(s string) string {
 		}
 		s, lower = s[end:], lower[end:]
 	}
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are offsets in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
