@@ -69,7 +69,10 @@ func (e *SchemaError) Error() string {
 // outside a transaction: concurrent builds cannot run inside one.
 //
 // On a real LogStore, create the logstores and their field indexes in the
-// SLS console instead; see schema_logstore.sql.
+// SLS console instead (`wflog logstore-index` prints them); see
+// schema_logstore.sql. On LogStore, Migrate then checks the field indexes
+// (CheckLogStore) and fails, wrapping ErrLogStoreIndex, unless they are
+// what wflog needs.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
 	if dialect.Of(db).Backend() == dialect.LogStore {
@@ -102,6 +105,9 @@ func migrateLogStore(db *gorm.DB) error {
 	}
 	// The tables exist from here on: checks of what the logstores hold
 	// (their field types, say) belong after this point.
+	if _, err := CheckLogStore(db.Statement.Context, db); err != nil {
+		return fmt.Errorf("wflog: migrating LogStore: %w", err)
+	}
 	return nil
 }
 

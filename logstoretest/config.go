@@ -80,12 +80,19 @@ type Config struct {
 	// CREATE TABLE, with analytics on and no text length limit.
 	Indexes map[string]Index
 
+	// ServerParameters replace the run-time parameters the server reports
+	// at startup (standard_conforming_strings, client_encoding, …); an empty
+	// value leaves the parameter out. For testing clients against an
+	// endpoint that reports otherwise.
+	ServerParameters map[string]string
+
 	// Relax lists the rules to switch off. RuleSimpleQuery cannot be
 	// relaxed.
 	Relax Rule
 
-	// Logf, if set, receives diagnostics such as connections refused and
-	// client I/O errors.
+	// Logf, if set, receives diagnostics such as connections refused,
+	// client I/O errors, and how many rows the time window hid from a read
+	// that does not mention __time__ (counting them costs a query per read).
 	Logf func(format string, args ...any)
 }
 

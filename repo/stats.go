@@ -157,7 +157,7 @@ func (r *Runs) perUser(ctx context.Context, s Stats) ([]dailyRow, error) {
 			perUser := runs.Select("created_by, count(*) AS runs").Group("created_by")
 			return r.db.Table("(?) AS per_user", perUser).Select("sum(runs) AS runs, count(*) AS users")
 		}
-		perUser := runs.Select("? AS day, created_by, count(*) AS runs", day).Clauses(groupByPosition(2))
+		perUser := runs.Select("? AS day, created_by, count(*) AS runs", day).Group("day").Group("created_by")
 		return r.db.Table("(?) AS per_user", perUser).Select("day, sum(runs) AS runs, count(*) AS users").Group("day").Order("day")
 	}, "created_by")
 	if err != nil {
@@ -171,7 +171,7 @@ func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads
 		if day == nil {
 			return runs.Select("count(*) AS runs, " + aggregate + " AS n")
 		}
-		return runs.Select("? AS day, "+aggregate+" AS n", day).Clauses(groupByPosition(1)).Order("1")
+		return runs.Select("? AS day, "+aggregate+" AS n", day).Group("day").Order("day")
 	}, reads...)
 	if err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
@@ -236,15 +236,4 @@ func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...stri
 		return nil, err
 	}
 	return rows, nil
-}
-
-// groupByPosition groups by the first n selected columns, by position: the
-// day expression carries a parameter, and a repeated parameter is a
-// different expression to PostgreSQL.
-func groupByPosition(n int) clause.GroupBy {
-	cols := make([]clause.Column, n)
-	for i := range cols {
-		cols[i] = clause.Column{Name: fmt.Sprint(i + 1), Raw: true}
-	}
-	return clause.GroupBy{Columns: cols}
 }

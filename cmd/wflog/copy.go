@@ -46,7 +46,7 @@ type moveFlags struct {
 
 func (a *app) moveFlags(name, synopsis, fromHelp string) (*flag.FlagSet, *moveFlags) {
 	fs := flag.NewFlagSet("wflog "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	m := &moveFlags{}
 	m.from = fs.String("from", "", fromHelp)
 	m.to = fs.String("to", "", "the wflog database to write to or compare with: postgres://… or logstore://… (required)")

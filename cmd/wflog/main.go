@@ -20,10 +20,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -59,6 +57,8 @@ func commands() []command {
 		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
 		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
 		{"verify", "compare two databases' workflow logs day by day", runVerify},
+		{"logstore-index", "print the SLS field indexes wflog's logstores need", runLogStoreIndex},
+		{"check", "probe a LogStore's field indexes (typeof, count) and say what to fix", runCheck},
 	}
 }
 
@@ -131,9 +131,9 @@ func notifyContext(stderr io.Writer) (context.Context, func()) {
 // 2 bad usage, 128+n when signal n stopped it (130 for Ctrl-C, 143 for
 // SIGTERM).
 func (a *app) main(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.usage(a.stdout)
-		return 0
+	args, code, done := a.route(args)
+	if done {
+		return code
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -167,21 +167,21 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprint(w, `wflog stores workflow runs and node executions as append-only, versioned
 rows on PostgreSQL or on Alibaba Cloud SLS LogStore, chosen by one DSN.
 
-Usage: wflog <command> [flags]
+Usage: wflog [--dsn DSN] <command> [flags]
 
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
-Every command takes --dsn (default $WFLOG_DSN, else %s),
-except import, copy and verify, which take --from and --to:
+Every command takes --dsn, before or after its name (default $WFLOG_DSN,
+else %s), except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 
 Start with:   wflog demo
-Then:         wflog <command> --help
+Then:         wflog help <command>   (or wflog <command> --help)
 `, defaultDSN)
 }
 
@@ -191,7 +191,7 @@ var errUsage = errors.New("usage")
 // on -h and on mistakes.
 func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("wflog "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	dsn := a.getenv("WFLOG_DSN")
 	if dsn == "" {
 		dsn = defaultDSN
@@ -223,11 +223,21 @@ func (v dsnValue) Set(s string) error {
 }
 
 // parse parses args, turning a flag mistake into errUsage (the flag
-// package has printed what was wrong).
+// package has printed what was wrong, and the usage follows on stderr);
+// --help prints the usage on stdout and returns flag.ErrHelp.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	help := false
+	fs.Usage = func() { help = true }
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printHelp(fs)
 			return err
+		}
+		if help {
+			fs.Usage()
 		}
 		return errUsage
 	}
@@ -245,11 +255,7 @@ func open(ctx context.Context, dsn string) (*gorm.DB, error) {
 	if err == nil {
 		return db, nil
 	}
-	var op *net.OpError
-	if errors.As(err, &op) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "dial error") {
-		return nil, fmt.Errorf("%w\n\nNo server answered at %s. Start the local PostgreSQL with\n  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n(scripts/start-postgres installs one if there is none), or pass --dsn / set WFLOG_DSN to a server that runs", err, dialect.Redact(dsn))
-	}
-	return nil, err
+	return nil, explainOpen(dsn, err)
 }
 
 // migrated opens dsn and creates wflog's tables if they are missing.
