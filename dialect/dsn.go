@@ -426,8 +426,15 @@ func redactParams(s string) string {
 			return b.String()
 		}
 		b.WriteString(s[:i+len(key)])
-		b.WriteString(redactedSecret)
 		s, lower = s[i+len(key):], lower[i+len(key):]
+		// Key/value DSNs allow spaces after '=': keep them, redact the value.
+		sp := 0
+		for sp < len(s) && (s[sp] == ' ' || s[sp] == '\t') {
+			sp++
+		}
+		b.WriteString(s[:sp])
+		b.WriteString(redactedSecret)
+		s, lower = s[sp:], lower[sp:]
 		end := len(s)
 		if s != "" && (s[0] == '\'' || s[0] == '"') {
 			if j := strings.IndexByte(s[1:], s[0]); j >= 0 {
