@@ -130,6 +130,7 @@ var logStoreParams = map[string]bool{
 // Parse reads a DSN:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable     (postgresql:// too)
+//	host=db user=u password=pass dbname=app sslmode=disable (PostgreSQL, libpq's key/value form)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT    (sls:// too)
 //
 // LogStore DSNs use TLS unless sslmode=disable (sslmode=require skips
@@ -142,6 +143,9 @@ var logStoreParams = map[string]bool{
 // that where the secret ends is never a matter of interpretation. Errors name
 // the problem and show the DSN with its secret redacted.
 func Parse(dsn string) (Config, error) {
+	if looksKeyValue(dsn) {
+		return parseKeyValue(dsn)
+	}
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if !ok || !validScheme(scheme) {
 		return Config{}, dsnError(dsn, "want a URL such as postgres://user@host/db or logstore://AK_ID:AK_SECRET@endpoint/project")
@@ -378,6 +382,9 @@ const redactedSecret = "xxxxx"
 // first ':' is kept; and the value of every parameter whose name ends in
 // password= goes too (key=value DSNs included).
 func Redact(dsn string) string {
+	if looksKeyValue(dsn) {
+		return redactKeyValue(dsn)
+	}
 	out := dsn
 	start := 0
 	if scheme, _, ok := strings.Cut(out, "://"); ok && validScheme(scheme) {
