@@ -3,6 +3,7 @@ package wflog
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -86,7 +87,12 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 		defer unlock()
 		for _, s := range postgresScripts() {
 			for _, stmt := range statements(s.text) {
-				if err := migrateStatement(ctx, conn, stmt); err != nil {
+				err := migrateStatement(ctx, conn, stmt)
+				var se *SchemaError
+				if errors.As(err, &se) {
+					return err // it names the table and says what to do
+				}
+				if err != nil {
 					return fmt.Errorf("wflog: migrating PostgreSQL (%s: %s): %w", s.name, firstLine(stmt), err)
 				}
 			}

@@ -30,6 +30,9 @@ type StatusCounts struct {
 // CountByStatus counts an app's runs by their current status: the latest
 // version of each run, exactly.
 func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, error) {
+	if err := validTime("CountRuns.Since", q.Since); err != nil {
+		return StatusCounts{}, err
+	}
 	if r.tiers != nil {
 		return r.countTiered(ctx, q)
 	}
@@ -80,6 +83,9 @@ type DailyAverage struct {
 
 // DailyRuns counts the runs created each day. Days without runs are absent.
 func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyRunsTiered(ctx, s)
 	}
@@ -89,6 +95,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyTerminalsTiered(ctx, s)
 	}
@@ -106,6 +115,9 @@ func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error
 // DailyTokenCosts sums the tokens of the runs created each day, each run
 // counted with its current total (or, FinishedOnly, its last finished one).
 func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyTokensTiered(ctx, s)
 	}
@@ -117,6 +129,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.averageInteractionsTiered(ctx, s)
 	}

@@ -27,10 +27,17 @@ func TestMain(m *testing.M) {
 }
 
 // commandArgs are the flags a command needs before it reaches the
-// database. Every command must be listed: each must stop on a signal.
-var commandArgs = map[string][]string{
-	"runs":  {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
-	"stats": {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
+// database, dsn being the database. Every command must be listed: each
+// must stop on a signal.
+func commandArgs(name, dsn string) []string {
+	owner := []string{"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"}
+	switch name {
+	case "runs", "stats":
+		return owner
+	case "copy", "verify", "import":
+		return []string{"--from", dsn, "--to", dsn}
+	}
+	return nil
 }
 
 // TestCommandsStopWhenInterrupted: every command, blocked on a server that
@@ -51,10 +58,7 @@ func TestCommandsStopWhenInterrupted(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
 			start := time.Now()
-			args := append([]string{c.name}, commandArgs[c.name]...)
-			if c.name == "import" || c.name == "copy" || c.name == "verify" {
-				args = append(args, "--from", env["WFLOG_DSN"], "--to", env["WFLOG_DSN"])
-			}
+			args := append([]string{c.name}, commandArgs(c.name, env["WFLOG_DSN"])...)
 			if c.name == "check" { // LogStore only
 				args = append(args, "--dsn", "logstore://ak:hunter2@"+addr+"/p?sslmode=disable")
 			}
