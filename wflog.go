@@ -33,6 +33,7 @@ import (
 
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/rollup"
 )
 
 //go:embed schema.sql
@@ -158,6 +159,8 @@ func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB
 
 // Migrate creates wflog's tables (and, on PostgreSQL, their indexes) if they
 // do not exist: schema.sql on PostgreSQL, schema_logstore.sql on LogStore.
+// On PostgreSQL it also installs the pre-aggregated statistics tables and
+// their triggers (rollup.Install), filling them from existing runs.
 // On a real LogStore, create the logstores and their field indexes in the
 // SLS console instead; see schema_logstore.sql.
 func Migrate(ctx context.Context, db *gorm.DB) error {
@@ -166,7 +169,8 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 		if err := db.WithContext(ctx).Exec(postgresSchema).Error; err != nil {
 			return fmt.Errorf("wflog: migrating PostgreSQL: %w", err)
 		}
-		return nil
+		// The pre-aggregated statistics (package rollup), after the tables they derive from.
+		return rollup.Install(ctx, db)
 	}
 	for _, stmt := range statements(logStoreSchema) {
 		if err := db.WithContext(ctx).Exec(stmt).Error; err != nil {

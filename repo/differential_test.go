@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/internal/workload"
 	"github.com/wflog/wflog/models"
@@ -214,10 +215,23 @@ func TestDifferential(t *testing.T) {
 		})
 
 		mid := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		// Every source of statistics the backend has: on PostgreSQL the
+		// pre-aggregated tables (the default) and the scan they replace.
+		sources := []struct {
+			name string
+			runs *repo.Runs
+		}{{"default", runs}, {"scan", repo.NewRuns(db, repo.WithStatsSource(repo.StatsScan))}}
+		if b.Kind == dialect.PostgreSQL {
+			sources = append(sources, struct {
+				name string
+				runs *repo.Runs
+			}{"preaggregated", repo.NewRuns(db, repo.WithStatsSource(repo.StatsPreaggregated))})
+		}
 		t.Run("CountByStatus", func(t *testing.T) {
 			for ti := 0; ti < g.Tenants(); ti++ {
 				for ai := 0; ai < g.Apps(); ai++ {
-					for _, q := range []repo.CountRuns{{}, {Since: mid}, {TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}}} {
+					for _, q := range []repo.CountRuns{{}, {Since: mid}, {Since: mid.Add(-7*time.Minute - 3*time.Second)},
+						{TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}, Since: mid.Add(time.Minute)}} {
 						q.TenantID, q.AppID = g.Tenant(ti), g.App(ti, ai)
 						want := repo.StatusCounts{ByStatus: map[models.RunStatus]int64{}}
 						for _, r := range latest {
@@ -227,9 +241,11 @@ func TestDifferential(t *testing.T) {
 								want.Total++
 							}
 						}
-						got, err := runs.CountByStatus(ctx, q)
-						if err != nil || !reflect.DeepEqual(got, want) {
-							t.Fatalf("CountByStatus %+v = %+v, %v; want %+v", q, got, err, want)
+						for _, src := range sources {
+							got, err := src.runs.CountByStatus(ctx, q)
+							if err != nil || !reflect.DeepEqual(got, want) {
+								t.Fatalf("%s: CountByStatus %+v = %+v, %v; want %+v", src.name, q, got, err, want)
+							}
 						}
 					}
 				}
@@ -238,7 +254,9 @@ func TestDifferential(t *testing.T) {
 
 		t.Run("Daily", func(t *testing.T) {
 			var zones []*time.Location
-			for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York"} {
+			// Offsets of :30 and :45, and daylight saving ending on
+			// 2026-11-01 in New York (a 25-hour day).
+			for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Eucla"} {
 				loc, err := time.LoadLocation(name)
 				if err != nil {
 					t.Fatal(err)
@@ -247,13 +265,19 @@ func TestDifferential(t *testing.T) {
 			}
 			for _, loc := range zones {
 				for _, finishedOnly := range []bool{false, true} {
-					for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)}} {
+					for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)},
+						{mid.Add(-13*time.Minute - 7*time.Second), mid.Add(50*time.Hour + 4*time.Minute)}, {mid, time.Time{}}, {time.Time{}, mid.Add(time.Minute)}} {
 						s := repo.Stats{TenantID: g.Tenant(1), AppID: g.App(1, 0), Location: loc, FinishedOnly: finishedOnly, From: window[0], To: window[1]}
+						if loc.String() == "Asia/Kathmandu" {
+							s.TriggeredFrom = []models.RunTriggeredFrom{models.RunFromAppRun, models.RunFromWebhook}
+						}
 						rows := latest
 						if finishedOnly {
 							rows = ref.finishedRuns()
 						}
-						checkDaily(t, ctx, runs, s, rows)
+						for _, src := range sources {
+							t.Run(src.name, func(t *testing.T) { checkDaily(t, ctx, src.runs, s, rows) })
+						}
 					}
 				}
 			}
@@ -337,7 +361,8 @@ func checkDaily(t *testing.T, ctx context.Context, runs *repo.Runs, s repo.Stats
 	}
 	days := map[string]*day{}
 	for _, r := range rows {
-		if r.TenantID != s.TenantID || r.AppID != s.AppID || (!s.From.IsZero() && r.CreatedAt.Before(s.From)) || (!s.To.IsZero() && !r.CreatedAt.Before(s.To)) {
+		if r.TenantID != s.TenantID || r.AppID != s.AppID || (!s.From.IsZero() && r.CreatedAt.Before(s.From)) || (!s.To.IsZero() && !r.CreatedAt.Before(s.To)) ||
+			(len(s.TriggeredFrom) > 0 && !contains(s.TriggeredFrom, r.TriggeredFrom)) {
 			continue
 		}
 		key := r.CreatedAt.In(s.Location).Format("2006-01-02")
@@ -364,6 +389,7 @@ func checkDaily(t *testing.T, ctx context.Context, runs *repo.Runs, s repo.Stats
 		perUser := map[uuid.UUID]int64{}
 		for _, r := range rows {
 			if r.TenantID == s.TenantID && r.AppID == s.AppID && r.CreatedAt.In(s.Location).Format("2006-01-02") == k &&
+				(len(s.TriggeredFrom) == 0 || contains(s.TriggeredFrom, r.TriggeredFrom)) &&
 				(s.From.IsZero() || !r.CreatedAt.Before(s.From)) && (s.To.IsZero() || r.CreatedAt.Before(s.To)) {
 				perUser[r.CreatedBy]++
 			}

@@ -34,6 +34,7 @@ type options struct {
 	recentTTL  time.Duration
 	recentSize int
 	recentSet  bool
+	stats      StatsSource
 }
 
 // Defaults of the read-your-writes cache.

@@ -21,6 +21,7 @@ type Runs struct {
 	db     *gorm.DB
 	d      *dialect.Dialect
 	recent *recent[models.WorkflowRun]
+	stats  *statsPath
 }
 
 // NewRuns returns the run repository on db (from wflog.Open).
@@ -31,6 +32,7 @@ func NewRuns(db *gorm.DB, opts ...Option) *Runs {
 		d:  dialect.Of(db),
 		recent: newRecent(o.recentTTL, o.recentSize,
 			func(r *models.WorkflowRun) appendonly.Version { return r.Version }, nil),
+		stats: &statsPath{source: o.stats},
 	}
 }
 
