@@ -82,13 +82,18 @@ func ceilBucket(t time.Time) time.Time {
 func aligned(t time.Time) bool { return t.Equal(t.Truncate(rollup.Bucket)) }
 
 // rollupOwner is the condition on a rollup table (alias "" for none) that
-// selects an app's rows of one kind, of the given triggers.
-func rollupOwner(alias string, tenantID, appID uuid.UUID, finished bool, from []models.RunTriggeredFrom) (string, []any) {
+// selects an app's rows of the given triggers, and, where finished is not
+// nil, of that kind.
+func rollupOwner(alias string, tenantID, appID uuid.UUID, finished *bool, from []models.RunTriggeredFrom) (string, []any) {
 	if alias != "" {
 		alias += "."
 	}
-	where := alias + "tenant_id = ? AND " + alias + "app_id = ? AND " + alias + "finished = ?"
-	args := []any{tenantID, appID, finished}
+	where := alias + "tenant_id = ? AND " + alias + "app_id = ?"
+	args := []any{tenantID, appID}
+	if finished != nil {
+		where += " AND " + alias + "finished = ?"
+		args = append(args, *finished)
+	}
 	if len(from) > 0 {
 		where += " AND " + alias + "triggered_from IN ?"
 		args = append(args, triggers(from))
@@ -104,22 +109,30 @@ func triggers(from []models.RunTriggeredFrom) []string {
 	return vs
 }
 
-// countByStatusRollup is CountByStatus from the counts table: whole buckets
-// from Since on, plus a scan of the part of a bucket before the first whole
-// one when Since is not on a bucket's edge.
+// countByStatusRollup is CountByStatus from the statuses table: whole UTC
+// days from Since on, the buckets before them in Since's day, and a scan of
+// the part of a bucket before those when Since is not on a bucket's edge.
 func (r *Runs) countByStatusRollup(ctx context.Context, q CountRuns) (StatusCounts, error) {
-	where, args := rollupOwner("", q.TenantID, q.AppID, false, q.TriggeredFrom)
-	from := time.Time{}
-	if !q.Since.IsZero() {
-		from = ceilBucket(q.Since)
-		where += " AND bucket >= ?"
-		args = append(args, from)
-	}
+	where, args := rollupOwner("", q.TenantID, q.AppID, nil, q.TriggeredFrom)
+	var from time.Time
 	var rows []struct {
 		Status models.RunStatus
 		N      int64
 	}
-	err := r.db.WithContext(ctx).Table(rollup.CountsTable).Select("status, sum(runs) AS n").Where(where, args...).Group("status").Scan(&rows).Error
+	tx := r.db.WithContext(ctx)
+	if q.Since.IsZero() {
+		tx = tx.Table(rollup.StatusesTable).Where(where+" AND whole_day", args...)
+	} else {
+		from = ceilBucket(q.Since)
+		day := from.Truncate(24 * time.Hour) // UTC midnight: days since year 1
+		if day.Before(from) {
+			day = day.Add(24 * time.Hour)
+		}
+		tx = tx.Table(`(SELECT status, runs FROM `+rollup.StatusesTable+` WHERE `+where+` AND whole_day AND start >= ?
+UNION ALL SELECT status, runs FROM `+rollup.StatusesTable+` WHERE `+where+` AND NOT whole_day AND start >= ? AND start < ?) AS statuses`,
+			append(append(append(append([]any{}, args...), day), args...), from, day)...)
+	}
+	err := tx.Select("status, sum(runs) AS n").Group("status").Scan(&rows).Error
 	if err != nil {
 		return StatusCounts{}, fmt.Errorf("wflog/repo: counting runs of app %s: %w", q.AppID, err)
 	}
@@ -195,9 +208,9 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 	from, to := s.From, s.To
 	if from.IsZero() || to.IsZero() {
 		// An open end is where the app's buckets end.
-		where, args := rollupOwner("", s.TenantID, s.AppID, s.FinishedOnly, s.TriggeredFrom)
+		where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		var span struct{ First, Last *time.Time }
-		if err := r.db.WithContext(ctx).Table(rollup.CountsTable).Select("min(bucket) AS first, max(bucket) AS last").
+		if err := r.db.WithContext(ctx).Table(rollup.BucketsTable).Select("min(bucket) AS first, max(bucket) AS last").
 			Where(where+" AND runs <> 0", args...).Scan(&span).Error; err != nil {
 			return nil, false, err
 		}
@@ -302,11 +315,11 @@ func (r *Runs) rollupCounts(ctx context.Context, s Stats, days []localDay) ([]da
 	for i, d := range days {
 		lo[i], hi[i], names[i] = pgTime(d.lo), pgTime(d.hi), d.name
 	}
-	where, args := rollupOwner("c", s.TenantID, s.AppID, s.FinishedOnly, s.TriggeredFrom)
+	where, args := rollupOwner("c", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 	var rows []dailyRow
 	err := r.db.WithContext(ctx).Raw(`SELECT d.day, sum(c.runs) AS runs, sum(c.tokens) AS n
 FROM unnest(?::timestamptz[], ?::timestamptz[], ?::text[]) AS d (lo, hi, day)
-JOIN `+rollup.CountsTable+` c ON c.bucket >= d.lo AND c.bucket < d.hi AND `+where+`
+JOIN `+rollup.BucketsTable+` c ON c.bucket >= d.lo AND c.bucket < d.hi AND `+where+`
 GROUP BY d.day`, append([]any{pgArray(lo), pgArray(hi), pgArray(names)}, args...)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
@@ -343,7 +356,7 @@ func segments(days []localDay) (names, utc, masks []string) {
 // day in any UTC day it touches.
 func (r *Runs) rollupUsers(ctx context.Context, s Stats, days []localDay) ([]dailyRow, error) {
 	names, utc, masks := segments(days)
-	where, args := rollupOwner("u", s.TenantID, s.AppID, s.FinishedOnly, s.TriggeredFrom)
+	where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 	var rows []dailyRow
 	err := r.db.WithContext(ctx).Raw(`SELECT s.day, count(DISTINCT u.created_by) AS users
 FROM unnest(?::text[], ?::date[], ?::bit(96)[]) AS s (day, utc, mask)
@@ -375,7 +388,7 @@ func (r *Runs) unionUsers(ctx context.Context, s Stats, days []localDay, name st
 	}
 	sql := `SELECT count(DISTINCT created_by) FROM (SELECT created_by FROM workflow_runs WHERE ` + edgeWhere
 	if len(mine) > 0 {
-		where, args := rollupOwner("u", s.TenantID, s.AppID, s.FinishedOnly, s.TriggeredFrom)
+		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		names, utc, masks := segments(mine)
 		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::text[], ?::date[], ?::bit(96)[]) AS s (day, utc, mask)
 JOIN ` + rollup.UsersTable + ` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND ` + where

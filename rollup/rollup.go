@@ -7,11 +7,11 @@
 //	diff, err := rollup.Verify(ctx, db) // derived tables against workflow_runs
 //	err = rollup.Rebuild(ctx, db)
 //
-// Triggers on workflow_runs keep three derived tables exact as versions
+// Triggers on workflow_runs keep four derived tables exact as versions
 // arrive — by Save, SaveBatch's COPY, or any other writer's INSERT — and as
-// rows are deleted: each run's current and last finished state, runs and
-// tokens per 15-minute UTC bucket and status, and per UTC day the buckets in
-// which each user started runs. Every IANA zone's calendar day is a union of
+// rows are deleted: each run's current and last finished state; runs and
+// tokens per 15-minute UTC bucket; runs by status per UTC day and per
+// bucket; and per UTC day the buckets in which each user started runs. Every IANA zone's calendar day is a union of
 // 15-minute UTC buckets, so per-day answers in any zone stay exact.
 // workflow_runs itself stays append-only and is the truth; the derived
 // tables can be rebuilt from it at any time. repo.Runs reads them when they
@@ -23,6 +23,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -35,15 +36,19 @@ var schema string
 
 // The derived tables, and the time they are cut in.
 const (
-	StateTable  = "wflog_run_state"
-	CountsTable = "wflog_run_counts"
-	UsersTable  = "wflog_run_users"
+	StateTable    = "wflog_run_state"
+	BucketsTable  = "wflog_run_buckets"
+	StatusesTable = "wflog_run_statuses"
+	UsersTable    = "wflog_run_users"
 
-	// Bucket is the width of a counts bucket, aligned on the Unix epoch.
+	// Bucket is the width of a bucket, aligned on the Unix epoch.
 	Bucket = 15 * time.Minute
 	// BucketsPerDay is how many buckets a UTC day has: the bits of a users row.
 	BucketsPerDay = 96
 )
+
+// Tables lists the derived tables.
+var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
 
 // insertTrigger is the trigger whose presence means the tables are kept.
 const insertTrigger = "wflog_run_stats_insert"
@@ -111,8 +116,8 @@ func installed(db *gorm.DB) (bool, error) {
 		return false, nil
 	}
 	var tables int64
-	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+StateTable+","+CountsTable+","+UsersTable+"}").Scan(&tables).Error
-	return tables == 3, err
+	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(Tables, ",")+"}").Scan(&tables).Error
+	return tables == int64(len(Tables)), err
 }
 
 // Rebuild recomputes the derived tables from workflow_runs, in one
@@ -152,11 +157,15 @@ FROM (SELECT DISTINCT ON (id) id, tenant_id, app_id, triggered_from, created_by,
 LEFT JOIN (SELECT DISTINCT ON (id) id, version, status, total_tokens
       FROM workflow_runs WHERE finished_at IS NOT NULL ORDER BY id, version DESC) f USING (id)`
 
-	expectedCounts = `SELECT tenant_id, app_id, false AS finished, wflog_bucket(created_at) AS bucket, triggered_from, status, count(*) AS runs, sum(total_tokens)::bigint AS tokens
-FROM (` + expectedState + `) s GROUP BY 1, 2, 3, 4, 5, 6
+	expectedBuckets = `SELECT tenant_id, app_id, false AS finished, wflog_bucket(created_at) AS bucket, triggered_from, count(*) AS runs, sum(total_tokens)::bigint AS tokens
+FROM (` + expectedState + `) s GROUP BY 1, 2, 3, 4, 5
 UNION ALL
-SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, fin_status, count(*), sum(fin_tokens)::bigint
-FROM (` + expectedState + `) s WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens)::bigint
+FROM (` + expectedState + `) s WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`
+
+	expectedStatuses = `SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) AS runs
+FROM (` + expectedState + `) s CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
+GROUP BY 1, 2, 3, 4, 5, 6`
 
 	expectedUsers = `SELECT tenant_id, app_id, false AS finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
 FROM workflow_runs GROUP BY 1, 2, 3, 4, 5, 6
@@ -168,14 +177,17 @@ FROM workflow_runs WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
 // fill empties the derived tables and computes them from workflow_runs.
 func fill(tx *gorm.DB) error {
 	for _, stmt := range []string{
-		`TRUNCATE ` + StateTable + `, ` + CountsTable + `, ` + UsersTable,
+		`TRUNCATE ` + strings.Join(Tables, ", "),
 		`INSERT INTO ` + StateTable + ` (id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens) ` + expectedState,
-		`INSERT INTO ` + CountsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, status, runs, tokens)
-SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, status, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5, 6
+		`INSERT INTO ` + BucketsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5
 UNION ALL
-SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, fin_status, count(*), sum(fin_tokens) FROM ` + StateTable + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`,
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens) FROM ` + StateTable + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO ` + StatusesTable + ` (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) FROM ` + StateTable + `
+CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start) GROUP BY 1, 2, 3, 4, 5, 6`,
 		`INSERT INTO ` + UsersTable + ` (tenant_id, app_id, finished, day, triggered_from, created_by, buckets) ` + expectedUsers,
-		`ANALYZE ` + StateTable + `, ` + CountsTable + `, ` + UsersTable,
+		`ANALYZE ` + strings.Join(Tables, ", "),
 	} {
 		if err := tx.Exec(stmt).Error; err != nil {
 			return err
@@ -185,29 +197,31 @@ SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, fin_st
 }
 
 // Difference is what Verify found: rows of each derived table that differ
-// from a recomputation from workflow_runs (missing, extra or different).
+// from a recomputation from workflow_runs (a changed row counts as one
+// missing and one extra).
 type Difference struct {
-	State, Counts, Users int64
-	Examples             []string // a few of the differing rows, as text
+	State, Buckets, Statuses, Users int64
+	Examples                        []string // a few of the differing rows, as text
 }
 
 // None reports whether the tables match.
-func (d Difference) None() bool { return d.State == 0 && d.Counts == 0 && d.Users == 0 }
+func (d Difference) None() bool {
+	return d.State == 0 && d.Buckets == 0 && d.Statuses == 0 && d.Users == 0
+}
 
 func (d Difference) String() string {
 	if d.None() {
 		return "the statistics tables match workflow_runs"
 	}
-	return fmt.Sprintf("the statistics tables differ from workflow_runs: %d run states, %d count rows, %d user rows", d.State, d.Counts, d.Users)
+	return fmt.Sprintf("the statistics tables differ from workflow_runs: %d run state rows, %d bucket rows, %d status rows, %d user rows", d.State, d.Buckets, d.Statuses, d.Users)
 }
 
 // maxExamples bounds Difference.Examples.
 const maxExamples = 10
 
 // Verify recomputes every derived table from workflow_runs, in one
-// snapshot, and compares. Count rows whose runs and tokens are zero are the
-// same as absent ones. It reads the whole of workflow_runs: run it from a
-// job, not a request.
+// snapshot, and compares; rows counting zero are the same as absent ones.
+// It reads the whole of workflow_runs: run it from a job, not a request.
 func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 	if !supported(db) {
 		return Difference{}, ErrUnsupported
@@ -232,9 +246,12 @@ func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 			{&d.State, StateTable,
 				`SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens FROM ` + StateTable,
 				expectedState},
-			{&d.Counts, CountsTable,
-				`SELECT tenant_id, app_id, finished, bucket, triggered_from, status, runs, tokens FROM ` + CountsTable + ` WHERE runs <> 0 OR tokens <> 0`,
-				expectedCounts},
+			{&d.Buckets, BucketsTable,
+				`SELECT tenant_id, app_id, finished, bucket, triggered_from, runs, tokens FROM ` + BucketsTable + ` WHERE runs <> 0 OR tokens <> 0`,
+				expectedBuckets},
+			{&d.Statuses, StatusesTable,
+				`SELECT tenant_id, app_id, whole_day, start, triggered_from, status, runs FROM ` + StatusesTable + ` WHERE runs <> 0`,
+				expectedStatuses},
 			{&d.Users, UsersTable,
 				`SELECT tenant_id, app_id, finished, day, triggered_from, created_by, buckets FROM ` + UsersTable,
 				expectedUsers},

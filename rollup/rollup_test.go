@@ -153,7 +153,7 @@ func TestSameRunRace(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if n := count(t, db, `SELECT sum(runs) FROM wflog_run_counts WHERE NOT finished`); n != 1 {
+	if n := count(t, db, `SELECT sum(runs) FROM wflog_run_buckets WHERE NOT finished`); n != 1 {
 		t.Fatalf("the run counts %d times, want once", n)
 	}
 	mustMatch(t, db)
@@ -216,7 +216,7 @@ func TestOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustMatch(t, db)
-		if n := count(t, db, `SELECT count(*) FROM wflog_run_counts WHERE app_id = ?`, g.App(0, 1)); n != 0 {
+		if n := count(t, db, `SELECT (SELECT count(*) FROM wflog_run_buckets WHERE app_id = ?) + (SELECT count(*) FROM wflog_run_statuses WHERE app_id = ?)`, g.App(0, 1), g.App(0, 1)); n != 0 {
 			t.Errorf("a deleted app keeps %d count rows", n)
 		}
 	})
@@ -225,7 +225,7 @@ func TestOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustMatch(t, db)
-		if n := count(t, db, `SELECT (SELECT count(*) FROM wflog_run_state) + (SELECT count(*) FROM wflog_run_counts) + (SELECT count(*) FROM wflog_run_users)`); n != 0 {
+		if n := count(t, db, `SELECT (SELECT count(*) FROM wflog_run_state) + (SELECT count(*) FROM wflog_run_buckets) + (SELECT count(*) FROM wflog_run_statuses) + (SELECT count(*) FROM wflog_run_users)`); n != 0 {
 			t.Errorf("%d derived rows after TRUNCATE", n)
 		}
 	})
@@ -246,7 +246,8 @@ func TestVerifyRebuild(t *testing.T) {
 	}
 	mustMatch(t, db)
 	for _, tamper := range []string{
-		`UPDATE wflog_run_counts SET runs = runs + 1 WHERE ctid = (SELECT min(ctid) FROM wflog_run_counts)`,
+		`UPDATE wflog_run_buckets SET runs = runs + 1 WHERE ctid = (SELECT min(ctid) FROM wflog_run_buckets)`,
+		`UPDATE wflog_run_statuses SET status = 'paused' WHERE ctid = (SELECT min(ctid) FROM wflog_run_statuses)`,
 		`DELETE FROM wflog_run_users WHERE ctid = (SELECT min(ctid) FROM wflog_run_users)`,
 		`UPDATE wflog_run_state SET status = 'paused' WHERE ctid = (SELECT min(ctid) FROM wflog_run_state)`,
 	} {
@@ -259,8 +260,8 @@ func TestVerifyRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A changed row is an extra row and a missing one.
-	if d.State != 2 || d.Counts != 2 || d.Users != 1 || len(d.Examples) != 5 {
-		t.Fatalf("Verify = %+v; want 2 state rows, 2 count rows, 1 user row", d)
+	if d.State != 2 || d.Buckets != 2 || d.Statuses != 2 || d.Users != 1 || len(d.Examples) != 7 {
+		t.Fatalf("Verify = %+v; want 2 state rows, 2 bucket rows, 2 status rows, 1 user row", d)
 	}
 	if err := rollup.Rebuild(ctx, db); err != nil {
 		t.Fatal(err)
@@ -279,7 +280,7 @@ func TestInstallFillsAndFallback(t *testing.T) {
 		`DROP TRIGGER wflog_run_stats_delete ON workflow_runs`,
 		`DROP TRIGGER wflog_run_stats_update ON workflow_runs`,
 		`DROP TRIGGER wflog_run_stats_truncate ON workflow_runs`,
-		`DROP TABLE wflog_run_state, wflog_run_counts, wflog_run_users`,
+		`DROP TABLE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users`,
 	} {
 		if err := db.Exec(sql).Error; err != nil {
 			t.Fatal(err)

@@ -35,18 +35,31 @@ CREATE TABLE IF NOT EXISTS wflog_run_state (
     was_fin_tokens  bigint
 );
 
--- Runs and tokens per bucket and status: each run counted once, in its
--- current state (finished = false) or as it last finished (finished = true).
-CREATE TABLE IF NOT EXISTS wflog_run_counts (
+-- Runs and tokens per bucket and trigger: each run counted once, in its
+-- current state (finished = false) or as it last finished (finished =
+-- true). The daily statistics sum a day's buckets.
+CREATE TABLE IF NOT EXISTS wflog_run_buckets (
     tenant_id      uuid         NOT NULL,
     app_id         uuid         NOT NULL,
     finished       boolean      NOT NULL,
     bucket         timestamptz  NOT NULL,
     triggered_from varchar(255) NOT NULL,
-    status         varchar(255) NOT NULL,
     runs           bigint       NOT NULL,
     tokens         bigint       NOT NULL,
-    PRIMARY KEY (tenant_id, app_id, finished, bucket, triggered_from, status)
+    PRIMARY KEY (tenant_id, app_id, finished, bucket, triggered_from)
+);
+
+-- Runs by current status, per UTC day (whole_day) and per bucket: a count
+-- since any time is whole days, then the buckets of the day it starts in.
+CREATE TABLE IF NOT EXISTS wflog_run_statuses (
+    tenant_id      uuid         NOT NULL,
+    app_id         uuid         NOT NULL,
+    whole_day      boolean      NOT NULL,
+    start          timestamptz  NOT NULL,
+    triggered_from varchar(255) NOT NULL,
+    status         varchar(255) NOT NULL,
+    runs           bigint       NOT NULL,
+    PRIMARY KEY (tenant_id, app_id, whole_day, start, triggered_from, status)
 );
 
 -- Who started runs: one row per user and UTC day, with a bit for each of
@@ -67,6 +80,11 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
 CREATE OR REPLACE FUNCTION wflog_bucket(t timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN date_bin('15 minutes', t, timestamptz '2000-01-01 00:00:00+00');
+
+-- The start of t's UTC day.
+CREATE OR REPLACE FUNCTION wflog_day(t timestamptz) RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN date_bin('1 day', t, timestamptz '2000-01-01 00:00:00+00');
 
 -- The bit of t's bucket within its UTC day.
 CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
@@ -105,6 +123,7 @@ BEGIN
         WHERE excluded.version > s.version OR excluded.fin_version > coalesce(s.fin_version, -1)
         RETURNING s.*, s.was_version IS NULL AS inserted
     ), moves AS (
+        -- What each changed run was (-1) and is (+1), in both kinds.
         SELECT tenant_id, app_id, false AS finished, created_at, triggered_from, was_status AS status, -1 AS runs, -was_tokens AS tokens
         FROM changed WHERE NOT inserted AND version <> was_version
         UNION ALL
@@ -116,14 +135,25 @@ BEGIN
         UNION ALL
         SELECT tenant_id, app_id, true, created_at, triggered_from, fin_status, 1, fin_tokens
         FROM changed WHERE fin_version IS NOT NULL AND (inserted OR fin_version IS DISTINCT FROM was_fin_version)
-    ), counted AS (
-        INSERT INTO wflog_run_counts AS c (tenant_id, app_id, finished, bucket, triggered_from, status, runs, tokens)
-        SELECT tenant_id, app_id, finished, wflog_bucket(created_at) AS bucket, triggered_from, status, sum(runs), sum(tokens)
-        FROM moves GROUP BY 1, 2, 3, 4, 5, 6
+    ), bucketed AS (
+        -- A change of status alone moves nothing here: skipped.
+        INSERT INTO wflog_run_buckets AS b (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+        SELECT tenant_id, app_id, finished, wflog_bucket(created_at) AS bucket, triggered_from, sum(runs), sum(tokens)
+        FROM moves GROUP BY 1, 2, 3, 4, 5
         HAVING sum(runs) <> 0 OR sum(tokens) <> 0
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from) DO UPDATE
+            SET runs = b.runs + excluded.runs, tokens = b.tokens + excluded.tokens
+    ), counted AS (
+        INSERT INTO wflog_run_statuses AS c (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+        SELECT tenant_id, app_id, whole_day, start, triggered_from, status, sum(runs)
+        FROM moves CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
+        WHERE NOT finished
+        GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING sum(runs) <> 0
         ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from, status) DO UPDATE
-            SET runs = c.runs + excluded.runs, tokens = c.tokens + excluded.tokens
+        ON CONFLICT (tenant_id, app_id, whole_day, start, triggered_from, status) DO UPDATE
+            SET runs = c.runs + excluded.runs
     ), joined AS (
         -- A run joins its bucket's users with its first version, and the
         -- finished users with its first finished one; it never leaves
@@ -155,32 +185,24 @@ CREATE OR REPLACE FUNCTION wflog_run_stats_resync() RETURNS trigger LANGUAGE plp
 BEGIN
     LOCK TABLE wflog_run_state IN SHARE ROW EXCLUSIVE MODE;
     CREATE TEMP TABLE IF NOT EXISTS wflog_touched (id uuid PRIMARY KEY) ON COMMIT DELETE ROWS;
-    TRUNCATE wflog_touched;
+    CREATE TEMP TABLE IF NOT EXISTS wflog_moves (tenant_id uuid, app_id uuid, finished boolean, created_at timestamptz,
+        triggered_from varchar(255), status varchar(255), runs bigint, tokens bigint) ON COMMIT DELETE ROWS;
+    TRUNCATE wflog_touched, wflog_moves;
     INSERT INTO wflog_touched SELECT DISTINCT id FROM old_rows ON CONFLICT DO NOTHING;
     IF TG_OP = 'UPDATE' THEN
         INSERT INTO wflog_touched SELECT DISTINCT id FROM new_rows ON CONFLICT DO NOTHING;
     END IF;
 
-    CREATE TEMP TABLE IF NOT EXISTS wflog_days (tenant_id uuid, app_id uuid, day date) ON COMMIT DELETE ROWS;
-    TRUNCATE wflog_days;
-    INSERT INTO wflog_days
-    SELECT DISTINCT s.tenant_id, s.app_id, (s.created_at AT TIME ZONE 'UTC')::date
-    FROM wflog_run_state s JOIN wflog_touched USING (id);
-
-    -- Take every touched run out of the counts, as the state had it.
-    INSERT INTO wflog_run_counts AS c (tenant_id, app_id, finished, bucket, triggered_from, status, runs, tokens)
-    SELECT tenant_id, app_id, finished, bucket, triggered_from, status, sum(runs), sum(tokens) FROM (
-        SELECT s.tenant_id, s.app_id, false AS finished, wflog_bucket(s.created_at) AS bucket, s.triggered_from, s.status, -1 AS runs, -s.total_tokens AS tokens
-        FROM wflog_run_state s JOIN wflog_touched USING (id)
-        UNION ALL
-        SELECT s.tenant_id, s.app_id, true, wflog_bucket(s.created_at), s.triggered_from, s.fin_status, -1, -s.fin_tokens
-        FROM wflog_run_state s JOIN wflog_touched USING (id) WHERE s.fin_version IS NOT NULL
-    ) gone GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from, status) DO UPDATE
-        SET runs = c.runs + excluded.runs, tokens = c.tokens + excluded.tokens;
+    -- Every touched run leaves the counts as the state had it …
+    INSERT INTO wflog_moves
+    SELECT s.tenant_id, s.app_id, false, s.created_at, s.triggered_from, s.status, -1, -s.total_tokens
+    FROM wflog_run_state s JOIN wflog_touched USING (id)
+    UNION ALL
+    SELECT s.tenant_id, s.app_id, true, s.created_at, s.triggered_from, s.fin_status, -1, -s.fin_tokens
+    FROM wflog_run_state s JOIN wflog_touched USING (id) WHERE s.fin_version IS NOT NULL;
     DELETE FROM wflog_run_state s USING wflog_touched t WHERE s.id = t.id;
 
-    -- Put back the runs that still have versions, from those versions.
+    -- … and comes back as the versions that remain make it.
     INSERT INTO wflog_run_state (id, tenant_id, app_id, triggered_from, created_by, created_at,
         version, status, total_tokens, fin_version, fin_status, fin_tokens)
     SELECT l.id, l.tenant_id, l.app_id, l.triggered_from, l.created_by, l.created_at,
@@ -188,36 +210,45 @@ BEGIN
     FROM (SELECT DISTINCT ON (r.id) r.* FROM workflow_runs r JOIN wflog_touched USING (id) ORDER BY r.id, r.version DESC) l
     LEFT JOIN (SELECT DISTINCT ON (r.id) r.id, r.version, r.status, r.total_tokens FROM workflow_runs r JOIN wflog_touched USING (id)
                WHERE r.finished_at IS NOT NULL ORDER BY r.id, r.version DESC) f USING (id);
-    INSERT INTO wflog_days
-    SELECT DISTINCT s.tenant_id, s.app_id, (s.created_at AT TIME ZONE 'UTC')::date
-    FROM wflog_run_state s JOIN wflog_touched USING (id);
+    INSERT INTO wflog_moves
+    SELECT s.tenant_id, s.app_id, false, s.created_at, s.triggered_from, s.status, 1, s.total_tokens
+    FROM wflog_run_state s JOIN wflog_touched USING (id)
+    UNION ALL
+    SELECT s.tenant_id, s.app_id, true, s.created_at, s.triggered_from, s.fin_status, 1, s.fin_tokens
+    FROM wflog_run_state s JOIN wflog_touched USING (id) WHERE s.fin_version IS NOT NULL;
 
-    INSERT INTO wflog_run_counts AS c (tenant_id, app_id, finished, bucket, triggered_from, status, runs, tokens)
-    SELECT tenant_id, app_id, finished, bucket, triggered_from, status, sum(runs), sum(tokens) FROM (
-        SELECT s.tenant_id, s.app_id, false AS finished, wflog_bucket(s.created_at) AS bucket, s.triggered_from, s.status, 1 AS runs, s.total_tokens AS tokens
-        FROM wflog_run_state s JOIN wflog_touched USING (id)
-        UNION ALL
-        SELECT s.tenant_id, s.app_id, true, wflog_bucket(s.created_at), s.triggered_from, s.fin_status, 1, s.fin_tokens
-        FROM wflog_run_state s JOIN wflog_touched USING (id) WHERE s.fin_version IS NOT NULL
-    ) back GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from, status) DO UPDATE
-        SET runs = c.runs + excluded.runs, tokens = c.tokens + excluded.tokens;
-    DELETE FROM wflog_run_counts c USING (SELECT DISTINCT tenant_id, app_id FROM wflog_days) a
-    WHERE c.tenant_id = a.tenant_id AND c.app_id = a.app_id AND c.runs = 0 AND c.tokens = 0;
+    INSERT INTO wflog_run_buckets AS b (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+    SELECT tenant_id, app_id, finished, wflog_bucket(created_at), triggered_from, sum(runs), sum(tokens)
+    FROM wflog_moves GROUP BY 1, 2, 3, 4, 5 HAVING sum(runs) <> 0 OR sum(tokens) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from) DO UPDATE
+        SET runs = b.runs + excluded.runs, tokens = b.tokens + excluded.tokens;
+    INSERT INTO wflog_run_statuses AS c (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+    SELECT tenant_id, app_id, whole_day, start, triggered_from, status, sum(runs)
+    FROM wflog_moves CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
+    WHERE NOT finished GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(runs) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (tenant_id, app_id, whole_day, start, triggered_from, status) DO UPDATE
+        SET runs = c.runs + excluded.runs;
+    DELETE FROM wflog_run_buckets b USING (SELECT DISTINCT tenant_id, app_id FROM wflog_moves) a
+    WHERE b.tenant_id = a.tenant_id AND b.app_id = a.app_id AND b.runs = 0 AND b.tokens = 0;
+    DELETE FROM wflog_run_statuses c USING (SELECT DISTINCT tenant_id, app_id FROM wflog_moves) a
+    WHERE c.tenant_id = a.tenant_id AND c.app_id = a.app_id AND c.runs = 0;
 
     -- Recompute the users of each touched UTC day from the versions that
     -- remain (an index range of workflow_runs per app and day).
-    DELETE FROM wflog_run_users u USING (SELECT DISTINCT * FROM wflog_days) d
+    CREATE TEMP TABLE IF NOT EXISTS wflog_days (tenant_id uuid, app_id uuid, day date) ON COMMIT DELETE ROWS;
+    TRUNCATE wflog_days;
+    INSERT INTO wflog_days SELECT DISTINCT tenant_id, app_id, (created_at AT TIME ZONE 'UTC')::date FROM wflog_moves;
+    DELETE FROM wflog_run_users u USING wflog_days d
     WHERE u.tenant_id = d.tenant_id AND u.app_id = d.app_id AND u.day = d.day;
     INSERT INTO wflog_run_users (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
     SELECT r.tenant_id, r.app_id, false, d.day, r.triggered_from, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
-    FROM (SELECT DISTINCT * FROM wflog_days) d
+    FROM wflog_days d
     JOIN workflow_runs r ON r.tenant_id = d.tenant_id AND r.app_id = d.app_id
         AND r.created_at >= d.day::timestamp AT TIME ZONE 'UTC' AND r.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
     GROUP BY 1, 2, 3, 4, 5, 6;
     INSERT INTO wflog_run_users (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
     SELECT r.tenant_id, r.app_id, true, d.day, r.triggered_from, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
-    FROM (SELECT DISTINCT * FROM wflog_days) d
+    FROM wflog_days d
     JOIN workflow_runs r ON r.tenant_id = d.tenant_id AND r.app_id = d.app_id
         AND r.created_at >= d.day::timestamp AT TIME ZONE 'UTC' AND r.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
         AND r.finished_at IS NOT NULL
@@ -228,7 +259,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION wflog_run_stats_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE wflog_run_state, wflog_run_counts, wflog_run_users;
+    TRUNCATE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users;
     RETURN NULL;
 END
 $$;

@@ -2,6 +2,7 @@ package testdb
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,8 +73,8 @@ func Tuples(tb testing.TB, schema string, minInserted int64) map[string]TupleCou
 		counts := map[string]TupleCounts{}
 		var total int64
 		// The statistics tables are derived, and updated in place by design.
-		res := admin.ExecParams(ctx, `SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = $1 AND relname NOT IN ($2, $3, $4)`,
-			[][]byte{[]byte(schema), []byte(rollup.StateTable), []byte(rollup.CountsTable), []byte(rollup.UsersTable)}, nil, nil, nil).Read()
+		res := admin.ExecParams(ctx, `SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = $1 AND relname <> ALL (string_to_array($2, ','))`,
+			[][]byte{[]byte(schema), []byte(strings.Join(rollup.Tables, ","))}, nil, nil, nil).Read()
 		if res.Err != nil {
 			tb.Fatal(res.Err)
 		}
