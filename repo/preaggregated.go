@@ -314,22 +314,32 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 	return rows, true, nil
 }
 
-// rollupCounts sums each day's buckets.
+// rollupCounts sums each day's buckets: one index range over the days,
+// each bucket placed in its day by width_bucket over the days' starts.
 func (r *Runs) rollupCounts(ctx context.Context, s Stats, days []localDay) ([]dailyRow, error) {
-	lo, hi, names := make([]string, len(days)), make([]string, len(days)), make([]string, len(days))
+	starts := make([]string, len(days))
 	for i, d := range days {
-		lo[i], hi[i], names[i] = pgTime(d.lo), pgTime(d.hi), d.name
+		starts[i] = pgTime(d.lo)
 	}
-	where, args := rollupOwner("c", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
-	var rows []dailyRow
-	err := r.db.WithContext(ctx).Raw(`SELECT d.day, sum(c.runs) AS runs, sum(c.tokens) AS n
-FROM unnest(?::timestamptz[], ?::timestamptz[], ?::text[]) AS d (lo, hi, day)
-JOIN `+rollup.BucketsTable+` c ON c.bucket >= d.lo AND c.bucket < d.hi AND `+where+`
-GROUP BY d.day`, append([]any{pgArray(lo), pgArray(hi), pgArray(names)}, args...)...).Scan(&rows).Error
+	where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+	var rows []struct {
+		K       int
+		Runs, N int64
+	}
+	err := r.db.WithContext(ctx).Raw(`SELECT width_bucket(bucket, ?::timestamptz[]) AS k, sum(runs) AS runs, sum(tokens) AS n
+FROM `+rollup.BucketsTable+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1`,
+		append(append([]any{pgArray(starts)}, args...), days[0].lo, days[len(days)-1].hi)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
 	}
-	return rows, nil
+	out := make([]dailyRow, 0, len(rows))
+	for _, row := range rows {
+		if row.K < 1 || row.K > len(days) {
+			return nil, fmt.Errorf("wflog/repo: internal error: bucket of day %d of %d", row.K, len(days))
+		}
+		out = append(out, dailyRow{Day: days[row.K-1].name, Runs: row.Runs, N: row.N})
+	}
+	return out, nil
 }
 
 // segments are the days' parts within UTC days: for each, the UTC day and
@@ -362,6 +372,8 @@ func segments(days []localDay) (names, utc, masks []string) {
 func (r *Runs) rollupUsers(ctx context.Context, s Stats, days []localDay) ([]dailyRow, error) {
 	names, utc, masks := segments(days)
 	where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+	where += " AND u.day >= ? AND u.day <= ?"
+	args = append(args, utc[0], utc[len(utc)-1])
 	var rows []dailyRow
 	err := r.db.WithContext(ctx).Raw(`SELECT s.day, count(DISTINCT u.created_by) AS users
 FROM unnest(?::text[], ?::date[], ?::bit(96)[]) AS s (day, utc, mask)
