@@ -74,7 +74,9 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
     triggered_from varchar(255) NOT NULL,
     created_by     uuid         NOT NULL,
     buckets        bit(96)      NOT NULL,
-    PRIMARY KEY (tenant_id, app_id, finished, day, triggered_from, created_by)
+    -- buckets in the index too: a day's users are an index-only range. A
+    -- row changes only when its user starts a run in a new bucket.
+    PRIMARY KEY (tenant_id, app_id, finished, day, triggered_from, created_by) INCLUDE (buckets)
 );
 
 CREATE OR REPLACE FUNCTION wflog_bucket(t timestamptz) RETURNS timestamptz
