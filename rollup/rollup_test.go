@@ -163,7 +163,7 @@ func TestSameRunRace(t *testing.T) {
 // INSERTs with versions out of order, an in-place UPDATE, deletes of some
 // versions, retention, and TRUNCATE. The triggers see them all.
 func TestOtherWriters(t *testing.T) {
-	db, _ := testdb.Open(t)
+	db, schema := testdb.Open(t)
 	ctx := context.Background()
 	r := repo.NewRuns(db)
 	g := generator(9)
@@ -183,6 +183,16 @@ func TestOtherWriters(t *testing.T) {
 			'stopped', error, elapsed_time, total_tokens + 7, total_steps, exceptions_count, created_by_role, created_by, created_at, coalesce(finished_at, created_at)
 			FROM workflow_runs r WHERE NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.id = r.id AND n.version = r.version - 1)`).Error
 		if err != nil {
+			t.Fatal(err)
+		}
+		mustMatch(t, db)
+	})
+	t.Run("AnotherSearchPath", func(t *testing.T) {
+		// A session whose search_path is not the schema's.
+		admin := testdb.Admin(t)
+		if err := admin.Exec(ctx, `INSERT INTO `+schema+`.workflow_runs SELECT gen_random_uuid(), version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version,
+			graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at
+			FROM `+schema+`.workflow_runs LIMIT 20`).Close(); err != nil {
 			t.Fatal(err)
 		}
 		mustMatch(t, db)

@@ -93,12 +93,16 @@ CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN set_bit(0::bit(96), (extract(hour FROM t AT TIME ZONE 'UTC') * 4 + floor(extract(minute FROM t AT TIME ZONE 'UTC') / 15))::int, 1);
 
+-- The trigger functions keep the search_path they were created with, so
+-- that a writer whose session points elsewhere (INSERT INTO
+-- other_schema.workflow_runs) still updates this schema's tables.
+
 -- New versions: upsert each run's state (a version older than the state
 -- changes nothing), then move its counts from what it was to what it is,
 -- and mark its user's bucket. Rows are locked in key order — state by id,
 -- counts and users by primary key — so concurrent writers wait for each
 -- other instead of deadlocking.
-CREATE OR REPLACE FUNCTION wflog_run_stats_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION wflog_run_stats_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     WITH latest AS (
         SELECT DISTINCT ON (id) id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens
@@ -183,7 +187,7 @@ $$;
 -- UTC day touched. It holds wflog_run_state against inserts meanwhile, so
 -- that the recomputation sees every committed version and none arrives
 -- half-counted.
-CREATE OR REPLACE FUNCTION wflog_run_stats_resync() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION wflog_run_stats_resync() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     LOCK TABLE wflog_run_state IN SHARE ROW EXCLUSIVE MODE;
     CREATE TEMP TABLE IF NOT EXISTS wflog_touched (id uuid PRIMARY KEY) ON COMMIT DELETE ROWS;
@@ -259,7 +263,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION wflog_run_stats_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION wflog_run_stats_truncate() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     TRUNCATE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users;
     RETURN NULL;
