@@ -1,4 +1,6 @@
--- wflog's PostgreSQL schema. wflog.Migrate applies it; it is idempotent.
+-- wflog's PostgreSQL schema. wflog.Migrate applies it statement by statement;
+-- it is idempotent. An index missing from a table that already has rows is
+-- built CONCURRENTLY (Migrate adds the word), so writers are not blocked.
 --
 -- Rows are append-only: every save of a run or node execution is a new row
 -- with a greater version (nanoseconds), and the row with the greatest version

@@ -2,7 +2,10 @@
 // PostgreSQL and Alibaba Cloud SLS LogStore through its PostgreSQL-protocol
 // endpoint — and is the only place that SQL differences live: DSN parsing,
 // capability flags, LIMIT forms, the __time__ bound, day buckets in a time
-// zone, the latest-version form, and the LogStore database/sql adapter.
+// zone, and the latest-version form. The LogStore database/sql driver (the
+// statement checks, literal rendering and wire) is its own package,
+// dialect/logstoresql, which knows nothing of GORM; importing dialect
+// registers it with database/sql as "logstore".
 //
 //	cfg, err := dialect.Parse("logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/my-project")
 //	if err != nil { … }              // the error never shows the secret

@@ -6,12 +6,15 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/wflog/wflog/dialect/logstoresql"
 )
 
 // ErrUnsupported is wrapped by every error that reports something the
 // backend cannot do. Such errors are returned before anything is sent, and
-// their text says what to do instead.
-var ErrUnsupported = errors.New("not supported")
+// their text says what to do instead. It is logstoresql.ErrUnsupported, so
+// the driver's refusals match it too.
+var ErrUnsupported = logstoresql.ErrUnsupported
 
 // UnsupportedError names what the backend cannot do and what to do instead.
 // It matches ErrUnsupported with errors.Is.

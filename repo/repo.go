@@ -35,6 +35,9 @@ type options struct {
 	recentSize int
 	recentSet  bool
 	stats      StatsSource
+
+	olderTier *gorm.DB  // WithOlderTier: rows created before cutover live here
+	cutover   time.Time // where the tiers meet
 }
 
 // Defaults of the read-your-writes cache.

@@ -30,6 +30,9 @@ type StatusCounts struct {
 // CountByStatus counts an app's runs by their current status: the latest
 // version of each run, exactly.
 func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, error) {
+	if r.tiers != nil {
+		return r.countTiered(ctx, q)
+	}
 	if ok, err := r.stats.preaggregated(ctx, r.db); err != nil || ok {
 		if err != nil {
 			return StatusCounts{}, err
@@ -89,6 +92,9 @@ type DailyAverage struct {
 
 // DailyRuns counts the runs created each day. Days without runs are absent.
 func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyRunsTiered(ctx, s)
+	}
 	if rows, ok, err := r.rollupDaily(ctx, s, true, false); ok || err != nil {
 		return dayCounts(rows, func(d dailyRow) int64 { return d.Runs }), err
 	}
@@ -98,6 +104,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyTerminalsTiered(ctx, s)
+	}
 	rows, ok, err := r.rollupDaily(ctx, s, false, true)
 	if !ok && err == nil {
 		rows, err = r.perUser(ctx, s)
@@ -115,6 +124,9 @@ func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error
 // DailyTokenCosts sums the tokens of the runs created each day, each run
 // counted with its current total (or, FinishedOnly, its last finished one).
 func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyTokensTiered(ctx, s)
+	}
 	if rows, ok, err := r.rollupDaily(ctx, s, true, false); ok || err != nil {
 		return dayCounts(rows, func(d dailyRow) int64 { return d.N }), err
 	}
@@ -126,6 +138,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
+	if r.tiers != nil {
+		return r.averageInteractionsTiered(ctx, s)
+	}
 	rows, ok, err := r.rollupDaily(ctx, s, true, true)
 	if !ok && err == nil {
 		rows, err = r.perUser(ctx, s)

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/wflog/wflog/appendonly"
+	"github.com/wflog/wflog/dialect"
 )
 
 // Scope is a GORM scope.
@@ -62,11 +63,13 @@ func AsOf(t time.Time, owner ...Scope) Scope {
 // with its last terminal state.
 func Finished(owner ...Scope) Scope {
 	return func(db *gorm.DB) *gorm.DB {
+		d := dialect.Of(db)
 		return appendonly.WithVersions(db, appendonly.Versions{
 			Owner: owner,
 			Name:  "scopes.Finished",
 			Among: func(table string) []clause.Expression {
-				return []clause.Expression{clause.Expr{SQL: "? IS NOT NULL", Vars: []any{clause.Column{Table: table, Name: "finished_at"}}}}
+				// finished_at set: NULL on PostgreSQL, '' or NULL on LogStore.
+				return []clause.Expression{d.IsSet(clause.Column{Table: table, Name: "finished_at"})}
 			},
 		})
 	}

@@ -1,4 +1,4 @@
-package dialect_test
+package logstoresql_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/DATA-DOG/go-sqlmock"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/dialect/logstoresql"
 	"github.com/wflog/wflog/internal/testdb"
 )
 
@@ -20,7 +20,7 @@ func newAdapter(t *testing.T) (*sql.DB, sqlmock.Sqlmock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := sql.OpenDB(dialect.WrapLogStore(testdb.SQLMockConnector(mockDB)))
+	pool := sql.OpenDB(logstoresql.Wrap(testdb.SQLMockConnector(mockDB)))
 	t.Cleanup(func() { _ = pool.Close(); _ = mockDB.Close() })
 	return pool, mock
 }
@@ -30,14 +30,14 @@ func newAdapter(t *testing.T) (*sql.DB, sqlmock.Sqlmock) {
 func TestAdapterSendsNothingItRefuses(t *testing.T) {
 	pool, mock := newAdapter(t)
 	ctx := context.Background()
-	if _, err := pool.BeginTx(ctx, nil); !errors.Is(err, dialect.ErrUnsupported) {
-		t.Errorf("BeginTx = %v, want dialect.ErrUnsupported", err)
+	if _, err := pool.BeginTx(ctx, nil); !errors.Is(err, logstoresql.ErrUnsupported) {
+		t.Errorf("BeginTx = %v, want logstoresql.ErrUnsupported", err)
 	}
-	if _, err := pool.ExecContext(ctx, "DELETE FROM t WHERE id = $1", "x"); !errors.Is(err, dialect.ErrUnsupported) {
-		t.Errorf("DELETE = %v, want dialect.ErrUnsupported", err)
+	if _, err := pool.ExecContext(ctx, "DELETE FROM t WHERE id = $1", "x"); !errors.Is(err, logstoresql.ErrUnsupported) {
+		t.Errorf("DELETE = %v, want logstoresql.ErrUnsupported", err)
 	}
-	if _, err := pool.QueryContext(ctx, "SELECT * FROM t WHERE id = $1", "x"); !errors.Is(err, dialect.ErrUnsupported) {
-		t.Errorf("SELECT without __time__ = %v, want dialect.ErrUnsupported", err)
+	if _, err := pool.QueryContext(ctx, "SELECT * FROM t WHERE id = $1", "x"); !errors.Is(err, logstoresql.ErrUnsupported) {
+		t.Errorf("SELECT without __time__ = %v, want logstoresql.ErrUnsupported", err)
 	}
 	if err := mock.ExpectationsWereMet(); err != nil {
 		t.Error(err)
@@ -64,7 +64,7 @@ func TestAdapterRendersAndReadsTimes(t *testing.T) {
 	at := time.Date(2026, 11, 26, 8, 0, 0, 123456000, time.UTC)
 	mock.ExpectQuery(`SELECT created_at, note FROM t WHERE __time__ > 0 AND id = 'it''s' LIMIT 1`).
 		WillReturnRows(sqlmock.NewRows([]string{"created_at", "note"}).AddRow("2026-11-26T08:00:00.123456Z", "2026-11-26T08:00:00.123456Z"))
-	ctx := dialect.WithTimeColumns(context.Background(), "created_at")
+	ctx := logstoresql.WithTimeColumns(context.Background(), "created_at")
 	var (
 		got  time.Time
 		note string
@@ -83,20 +83,6 @@ func TestAdapterRendersAndReadsTimes(t *testing.T) {
 		t.Errorf("bad time text: %v", err)
 	}
 	if err := mock.ExpectationsWereMet(); err != nil {
-		t.Error(err)
-	}
-}
-
-func TestCheckPool(t *testing.T) {
-	plain, _, err := sqlmock.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	if err := dialect.New(dialect.Config{Backend: dialect.LogStore}).CheckPool(plain); err == nil {
-		t.Error("a LogStore dialect accepted a pool that is not the adapter")
-	}
-	if err := dialect.New(dialect.Config{Backend: dialect.PostgreSQL}).CheckPool(plain); err != nil {
 		t.Error(err)
 	}
 }

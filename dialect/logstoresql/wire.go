@@ -1,4 +1,4 @@
-package dialect
+package logstoresql
 
 import (
 	"context"
@@ -14,23 +14,8 @@ import (
 // simpleConnector opens connections that only ever send simple Query
 // messages with finished SQL text — the one protocol LogStore speaks.
 type simpleConnector struct {
-	config   *pgconn.Config
-	redacted string
-}
-
-// Connector returns the database/sql connector for cfg: for LogStore, the
-// adapter of WrapLogStore over a pgx connection that sends simple Query
-// messages only. PostgreSQL needs no connector of ours (wflog.Open uses
-// gorm's postgres driver), so asking for one is an error.
-func Connector(cfg Config) (driver.Connector, error) {
-	if cfg.Backend != LogStore {
-		return nil, fmt.Errorf("wflog/dialect: Connector is for LogStore DSNs; %s connects through gorm's postgres driver", cfg.Backend)
-	}
-	inner, err := SimpleProtocol(cfg.ConnString)
-	if err != nil {
-		return nil, err
-	}
-	return WrapLogStore(inner), nil
+	config *pgconn.Config
+	where  string // host:port/database, for errors: never the secret
 }
 
 // SimpleProtocol returns a database/sql connector to a PostgreSQL-protocol
@@ -40,10 +25,11 @@ func Connector(cfg Config) (driver.Connector, error) {
 func SimpleProtocol(connString string) (driver.Connector, error) {
 	pc, err := pgconn.ParseConfig(connString)
 	if err != nil {
-		// pgconn's ParseConfigError redacts the password itself; say which DSN too.
-		return nil, fmt.Errorf("wflog: invalid DSN %s: %w", Redact(connString), err)
+		// pgconn's ParseConfigError redacts the password itself.
+		return nil, fmt.Errorf("wflog/logstoresql: invalid connection string: %w", err)
 	}
-	return &simpleConnector{config: pc, redacted: Redact(connString)}, nil
+	where := fmt.Sprintf("%s:%d/%s", pc.Host, pc.Port, pc.Database)
+	return &simpleConnector{config: pc, where: where}, nil
 }
 
 func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -56,12 +42,21 @@ func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	// would read them differently, so it is refused rather than trusted.
 	if pg.ParameterStatus("standard_conforming_strings") == "off" {
 		_ = pg.Close(ctx)
-		return nil, fmt.Errorf("wflog: LogStore %s reports standard_conforming_strings=off; wflog's literals need it on", c.redacted)
+		return nil, fmt.Errorf("wflog: LogStore %s reports standard_conforming_strings=off; wflog's literals need it on", c.where)
 	}
 	return &simpleConn{pg: pg, types: pgtype.NewMap()}, nil
 }
 
-func (c *simpleConnector) Driver() driver.Driver { return logStoreDriver{} }
+func (c *simpleConnector) Driver() driver.Driver { return simpleDriver{} }
+
+// simpleDriver exists because database/sql asks a connector for its driver.
+// It is not the LogStore driver: a pool over the bare transport checks
+// nothing, and Driver.IsLogStore says so.
+type simpleDriver struct{}
+
+func (simpleDriver) Open(string) (driver.Conn, error) {
+	return nil, errors.New("wflog/logstoresql: the simple-protocol transport is opened through SimpleProtocol's connector, not by name")
+}
 
 type simpleConn struct {
 	pg    *pgconn.PgConn
@@ -76,7 +71,7 @@ var (
 )
 
 func (c *simpleConn) Prepare(string) (driver.Stmt, error) {
-	return nil, errors.New("wflog/dialect: the simple-protocol connection does not prepare statements")
+	return nil, errors.New("wflog/logstoresql: the simple-protocol connection does not prepare statements")
 }
 
 func (c *simpleConn) Begin() (driver.Tx, error) { return nil, errTransactions }
@@ -96,7 +91,7 @@ func (c *simpleConn) Ping(context.Context) error {
 
 func (c *simpleConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) > 0 {
-		return nil, errors.New("wflog/dialect: the simple-protocol connection takes finished SQL, not arguments")
+		return nil, errors.New("wflog/logstoresql: the simple-protocol connection takes finished SQL, not arguments")
 	}
 	if c.pg.IsClosed() {
 		return nil, driver.ErrBadConn
@@ -114,7 +109,7 @@ func (c *simpleConn) ExecContext(ctx context.Context, query string, args []drive
 
 func (c *simpleConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) > 0 {
-		return nil, errors.New("wflog/dialect: the simple-protocol connection takes finished SQL, not arguments")
+		return nil, errors.New("wflog/logstoresql: the simple-protocol connection takes finished SQL, not arguments")
 	}
 	if c.pg.IsClosed() {
 		return nil, driver.ErrBadConn
@@ -176,7 +171,7 @@ func (r *simpleRows) Next(dest []driver.Value) error {
 		}
 		v, err := r.decode[i](src)
 		if err != nil {
-			return fmt.Errorf("wflog/dialect: column %s: %w", r.cols[i], err)
+			return fmt.Errorf("wflog/logstoresql: column %s: %w", r.cols[i], err)
 		}
 		dest[i] = v
 	}

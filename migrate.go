@@ -1,0 +1,358 @@
+package wflog
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/rollup"
+)
+
+//go:embed schema.sql
+var postgresSchema string
+
+//go:embed schema_logstore.sql
+var logStoreSchema string
+
+// script is one schema file Migrate applies. Scripts run in the order of
+// their list, statement by statement, so a feature with tables of its own
+// adds its file to the list instead of editing another's.
+type script struct {
+	name string // the file, for error messages
+	text string
+}
+
+// postgresScripts and logStoreScripts are what Migrate applies on each
+// backend, in order.
+func postgresScripts() []script { return []script{{"schema.sql", postgresSchema}} }
+func logStoreScripts() []script { return []script{{"schema_logstore.sql", logStoreSchema}} }
+
+// SchemaError is Migrate's refusal to touch a table that exists with a shape
+// other than the one wflog writes: Dify's original workflow_runs, say.
+// Migrate creates nothing and builds no index on such a table; its rows can
+// be brought into wflog's tables elsewhere with `wflog import`.
+type SchemaError struct {
+	Table    string
+	Problems []string // each difference, in words
+	// Dify is set when the table looks like Dify's own: a primary key on id
+	// and a version column that holds the workflow's version string.
+	Dify bool
+}
+
+func (e *SchemaError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "wflog: table %s exists but is not wflog's", e.Table)
+	if e.Dify {
+		b.WriteString(" (it looks like Dify's own table, whose version column is the workflow's version string)")
+	}
+	fmt.Fprintf(&b, ": %s. Migrate has left it untouched. To bring its rows into wflog, migrate wflog's tables in another schema or database and run `wflog import --from <this database> --to <that DSN>`", strings.Join(e.Problems, "; "))
+	return b.String()
+}
+
+// Migrate creates wflog's tables if they do not exist: schema.sql on
+// PostgreSQL, schema_logstore.sql on LogStore.
+//
+// On PostgreSQL it owns only what it recognises. A table that already
+// exists is inspected first (pg_catalog): one with another shape — missing
+// columns, other types, a primary key other than (id, version), Dify's
+// original columns — is a *SchemaError and nothing is created or indexed on
+// it. Concurrent Migrates on the same schema (replicas that migrate at
+// startup) wait for one another on an advisory lock. An index missing from
+// a table that already has rows is built CREATE INDEX CONCURRENTLY, so
+// writers are not blocked while it builds; an invalid index left by an
+// interrupted concurrent build is dropped and built again. Run Migrate
+// outside a transaction: concurrent builds cannot run inside one.
+//
+// On PostgreSQL it then installs the pre-aggregated statistics tables and
+// their triggers (rollup.Install). Installed on a table that already holds
+// runs, it fills them from those runs while holding writes to workflow_runs
+// back (reads go on): time it with `wflog stats --rebuild` on a copy first.
+//
+// On a real LogStore, create the logstores and their field indexes in the
+// SLS console instead; see schema_logstore.sql.
+func Migrate(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	if dialect.Of(db).Backend() == dialect.LogStore {
+		return migrateLogStore(db)
+	}
+	return db.Connection(func(conn *gorm.DB) error {
+		unlock, err := lockMigrations(ctx, conn)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		for _, s := range postgresScripts() {
+			for _, stmt := range statements(s.text) {
+				if err := migrateStatement(ctx, conn, stmt); err != nil {
+					return fmt.Errorf("wflog: migrating PostgreSQL (%s: %s): %w", s.name, firstLine(stmt), err)
+				}
+			}
+		}
+		// The pre-aggregated statistics, after the tables they derive from
+		// (their functions hold semicolons, so they are not a script here).
+		return rollup.Install(ctx, conn)
+	})
+}
+
+func migrateLogStore(db *gorm.DB) error {
+	for _, s := range logStoreScripts() {
+		for _, stmt := range statements(s.text) {
+			if err := db.Exec(stmt).Error; err != nil {
+				return fmt.Errorf("wflog: migrating LogStore (%s: %s): %w", s.name, firstLine(stmt), err)
+			}
+		}
+	}
+	// The tables exist from here on: checks of what the logstores hold
+	// (their field types, say) belong after this point.
+	return nil
+}
+
+// migrationLockKey names the advisory lock of Migrate on the current
+// schema, so that migrations of different schemas do not wait for each other.
+const migrationLockKey = `hashtextextended('wflog.Migrate ' || coalesce(current_schema(), ''), 0)`
+
+// lockMigrations takes Migrate's advisory lock on conn's session. It polls
+// with pg_try_advisory_lock rather than waiting in pg_advisory_lock: a
+// session blocked inside a statement holds a snapshot, and a concurrent
+// index build in the session that has the lock waits for every older
+// snapshot to go — a deadlock.
+func lockMigrations(ctx context.Context, conn *gorm.DB) (unlock func(), err error) {
+	const poll = 50 * time.Millisecond
+	for {
+		var got bool
+		if err := conn.Raw("SELECT pg_try_advisory_lock(" + migrationLockKey + ")").Scan(&got).Error; err != nil {
+			return nil, fmt.Errorf("wflog: taking Migrate's advisory lock: %w", err)
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wflog: waiting for another Migrate on this schema: %w", ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+	return func() {
+		// The lock belongs to the session, which returns to the pool:
+		// release it even when ctx has ended.
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = conn.WithContext(c).Exec("SELECT pg_advisory_unlock(" + migrationLockKey + ")").Error
+	}, nil
+}
+
+var (
+	createTableRE = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+("?[a-z_][a-z0-9_]*"?)\s*\(`)
+	createIndexRE = regexp.MustCompile(`(?is)^CREATE\s+(?:UNIQUE\s+)?INDEX()\s+IF\s+NOT\s+EXISTS\s+([a-z_][a-z0-9_]*)\s+ON\s+("?[a-z_][a-z0-9_]*"?)`)
+)
+
+// migrateStatement applies one statement of a script: a table is created
+// or, when it exists, checked; an index is built, concurrently when its
+// table has rows; anything else is executed as it is.
+func migrateStatement(ctx context.Context, conn *gorm.DB, stmt string) error {
+	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
+		return migrateTable(conn, strings.Trim(m[1], `"`), stmt)
+	}
+	if m := createIndexRE.FindStringSubmatchIndex(stmt); m != nil {
+		name := stmt[m[4]:m[5]]
+		table := strings.Trim(stmt[m[6]:m[7]], `"`)
+		return migrateIndex(conn, name, table, stmt, m[2])
+	}
+	return conn.Exec(stmt).Error
+}
+
+// column is one column of a table as pg_catalog describes it.
+type column struct {
+	Name    string
+	Type    string
+	NotNull bool
+	HasDef  bool
+}
+
+// tableShape is what Migrate compares: columns in order and the primary key.
+type tableShape struct {
+	columns []column
+	key     []string
+}
+
+func (s tableShape) column(name string) (column, bool) {
+	for _, c := range s.columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return column{}, false
+}
+
+// shape reads the columns and primary key of relation (a regclass text).
+func shape(conn *gorm.DB, relation string) (tableShape, error) {
+	var s tableShape
+	err := conn.Raw(`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, a.atthasdef AS has_def
+		FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, relation).Scan(&s.columns).Error
+	if err != nil {
+		return s, err
+	}
+	err = conn.Raw(`SELECT a.attname FROM pg_index i
+		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+		WHERE i.indrelid = ?::regclass AND i.indisprimary
+		ORDER BY array_position(i.indkey::int2[], a.attnum)`, relation).Scan(&s.key).Error
+	return s, err
+}
+
+// currentRelation returns the regclass text of name in the current schema
+// (where CREATE TABLE IF NOT EXISTS looks), or "" when there is none.
+func currentRelation(conn *gorm.DB, name string) (string, error) {
+	var rel []string
+	err := conn.Raw(`SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relname = ?`, name).Scan(&rel).Error
+	if err != nil || len(rel) == 0 {
+		return "", err
+	}
+	return rel[0], nil
+}
+
+// migrateTable creates table with stmt, or checks the one that exists
+// against the shape stmt would give it.
+func migrateTable(conn *gorm.DB, table, stmt string) error {
+	existing, err := currentRelation(conn, table)
+	if err != nil {
+		return err
+	}
+	if existing == "" {
+		return conn.Exec(stmt).Error
+	}
+	have, err := shape(conn, existing)
+	if err != nil {
+		return err
+	}
+	// The shape wflog wants is the one stmt gives: build it as a temporary
+	// table and read it back, so the comparison needs no second copy of the DDL.
+	expected := "wflog_expected_" + table
+	loc := createTableRE.FindStringIndex(stmt)
+	temp := "CREATE TEMPORARY TABLE " + expected + " (" + stmt[loc[1]:]
+	if err := conn.Exec("DROP TABLE IF EXISTS pg_temp." + expected).Error; err != nil {
+		return err
+	}
+	if err := conn.Exec(temp).Error; err != nil {
+		return fmt.Errorf("building the expected shape of %s: %w", table, err)
+	}
+	want, err := shape(conn, "pg_temp."+expected)
+	if dropErr := conn.Exec("DROP TABLE pg_temp." + expected).Error; err == nil {
+		err = dropErr
+	}
+	if err != nil {
+		return err
+	}
+	if problems, dify := compareShapes(have, want); len(problems) > 0 {
+		return &SchemaError{Table: table, Problems: problems, Dify: dify}
+	}
+	return nil
+}
+
+// compareShapes lists how have differs from want in ways that break
+// wflog's writes or reads. Extra columns are fine when wflog's INSERTs can
+// leave them out (nullable or with a default).
+func compareShapes(have, want tableShape) (problems []string, dify bool) {
+	if v, ok := have.column("version"); ok && strings.HasPrefix(v.Type, "character varying") {
+		if _, ok := have.column("workflow_version"); !ok {
+			dify = true
+		}
+	}
+	if strings.Join(have.key, ",") != strings.Join(want.key, ",") {
+		switch {
+		case len(have.key) == 0:
+			problems = append(problems, fmt.Sprintf("it has no primary key; wflog's is (%s)", strings.Join(want.key, ", ")))
+		default:
+			problems = append(problems, fmt.Sprintf("its primary key is (%s); wflog's is (%s), with an integer version", strings.Join(have.key, ", "), strings.Join(want.key, ", ")))
+		}
+	}
+	var missing []string
+	for _, w := range want.columns {
+		h, ok := have.column(w.Name)
+		switch {
+		case !ok:
+			missing = append(missing, w.Name)
+		case h.Type != w.Type:
+			problems = append(problems, fmt.Sprintf("column %s is %s; wflog's is %s", w.Name, h.Type, w.Type))
+		case h.NotNull && !w.NotNull:
+			problems = append(problems, fmt.Sprintf("column %s is NOT NULL; wflog writes NULL into it", w.Name))
+		}
+	}
+	if len(missing) > 0 {
+		problems = append(problems, "missing columns: "+strings.Join(missing, ", "))
+	}
+	for _, h := range have.columns {
+		if _, ok := want.column(h.Name); !ok && h.NotNull && !h.HasDef {
+			problems = append(problems, fmt.Sprintf("column %s is NOT NULL without a default, and wflog does not write it", h.Name))
+		}
+	}
+	return problems, dify
+}
+
+// migrateIndex builds an index unless a valid one of that name exists. On a
+// table with rows the build is CONCURRENTLY (at = where to insert the word
+// in stmt), which takes no lock that blocks writers; it leaves an invalid
+// index behind when interrupted, which is dropped here and built again.
+func migrateIndex(conn *gorm.DB, name, table, stmt string, at int) error {
+	var valid []bool
+	if err := conn.Raw(`SELECT i.indisvalid FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
+		WHERE n.nspname = current_schema() AND c.relname = ?`, name).Scan(&valid).Error; err != nil {
+		return err
+	}
+	if len(valid) == 1 && valid[0] {
+		return nil
+	}
+	var hasRows bool
+	if err := conn.Raw(`SELECT EXISTS (SELECT 1 FROM ` + quoteIdent(table) + `)`).Scan(&hasRows).Error; err != nil {
+		return err
+	}
+	if len(valid) == 1 {
+		// A concurrent build that did not finish: IF NOT EXISTS would keep it.
+		drop := "DROP INDEX IF EXISTS "
+		if hasRows {
+			drop = "DROP INDEX CONCURRENTLY IF EXISTS "
+		}
+		if err := conn.Exec(drop + quoteIdent(name)).Error; err != nil {
+			return fmt.Errorf("dropping the invalid index %s left by an interrupted build: %w", name, err)
+		}
+	}
+	if hasRows {
+		stmt = stmt[:at] + " CONCURRENTLY" + stmt[at:]
+	}
+	return conn.Exec(stmt).Error
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// statements splits a schema file of ours into its statements: comment
+// lines dropped, split at semicolons (our DDL has none inside literals).
+func statements(script string) []string {
+	var b strings.Builder
+	for _, line := range strings.Split(script, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	var out []string
+	for _, s := range strings.Split(b.String(), ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSuffix(strings.TrimSpace(line), "(")
+}

@@ -1,0 +1,231 @@
+package wflog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/internal/testdb"
+)
+
+// childMigrateEnv, when set to a DSN, makes the test binary a Migrate
+// process instead of a test run: TestMigrateConcurrentProcesses starts
+// several at once.
+const childMigrateEnv = "WFLOG_TEST_MIGRATE_CHILD"
+
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv(childMigrateEnv); dsn != "" {
+		os.Exit(migrateChild(dsn))
+	}
+	os.Exit(m.Run())
+}
+
+func migrateChild(dsn string) int {
+	db, err := wflog.Open(dsn)
+	if err == nil {
+		err = wflog.Migrate(context.Background(), db)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// wflogIndexes are the indexes schema.sql builds.
+var wflogIndexes = []string{"workflow_runs_app_idx", "workflow_runs_app_finished_idx", "workflow_runs_created_idx",
+	"workflow_node_executions_run_idx", "workflow_node_executions_node_idx", "workflow_node_executions_created_idx"}
+
+// validIndexes returns how many of wflog's indexes exist, valid, in schema.
+func validIndexes(t *testing.T, schema string) int {
+	t.Helper()
+	admin := testdb.Admin(t)
+	res := admin.ExecParams(context.Background(), `SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND i.indisvalid AND c.relname = ANY (string_to_array($2, ','))`,
+		[][]byte{[]byte(schema), []byte(strings.Join(wflogIndexes, ","))}, nil, nil, nil).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	var n int
+	fmt.Sscan(string(res.Rows[0][0]), &n)
+	return n
+}
+
+func TestMigrateConcurrentProcesses(t *testing.T) {
+	schema, dsn := testdb.Schema(t)
+	const processes = 4
+	cmds := make([]*exec.Cmd, processes)
+	outs := make([]strings.Builder, processes)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^$")
+		cmds[i].Env = append(os.Environ(), childMigrateEnv+"="+dsn)
+		cmds[i].Stderr = &outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("Migrate process %d of %d: %v: %s", i+1, processes, err, outs[i].String())
+		}
+	}
+	if n := validIndexes(t, schema); n != len(wflogIndexes) {
+		t.Errorf("%d of wflog's %d indexes are valid after concurrent Migrates", n, len(wflogIndexes))
+	}
+}
+
+func TestMigrateRefusesForeignTables(t *testing.T) {
+	t.Run("Dify", func(t *testing.T) {
+		schema, dsn := testdb.Schema(t)
+		ddl, err := os.ReadFile("transfer/testdata/dify_schema.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := wflog.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer testdb.Close(t, db)
+		if err := db.Exec(string(ddl)).Error; err != nil {
+			t.Fatal(err)
+		}
+		err = wflog.Migrate(context.Background(), db)
+		var se *wflog.SchemaError
+		if !errors.As(err, &se) {
+			t.Fatalf("Migrate on Dify's tables: %v, want a *SchemaError", err)
+		}
+		if se.Table != "workflow_runs" || !se.Dify {
+			t.Errorf("SchemaError = %+v, want workflow_runs recognised as Dify's", se)
+		}
+		for _, want := range []string{"primary key is (id); wflog's is (id, version)", "column version is character varying(255); wflog's is bigint",
+			"missing columns: workflow_version", "wflog import"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
+		}
+		if n := validIndexes(t, schema); n != 0 {
+			t.Errorf("Migrate built %d of wflog's indexes on Dify's tables", n)
+		}
+	})
+	t.Run("MissingColumn", func(t *testing.T) {
+		db, _ := testdb.Open(t)
+		if err := db.Exec("ALTER TABLE workflow_node_executions DROP COLUMN title").Error; err != nil {
+			t.Fatal(err)
+		}
+		err := wflog.Migrate(context.Background(), db)
+		var se *wflog.SchemaError
+		if !errors.As(err, &se) || se.Table != "workflow_node_executions" || se.Dify {
+			t.Fatalf("Migrate: %v, want a *SchemaError on workflow_node_executions", err)
+		}
+		if want := "missing columns: title"; !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	})
+	t.Run("ExtraColumnsWithDefaultsAreFine", func(t *testing.T) {
+		db, _ := testdb.Open(t)
+		if err := db.Exec("ALTER TABLE workflow_runs ADD COLUMN note text, ADD COLUMN seen bigint NOT NULL DEFAULT 0").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := wflog.Migrate(context.Background(), db); err != nil {
+			t.Fatalf("Migrate with extra columns wflog need not write: %v", err)
+		}
+		if err := db.Exec("ALTER TABLE workflow_runs ADD COLUMN required text NOT NULL").Error; err != nil {
+			t.Fatal(err)
+		}
+		err := wflog.Migrate(context.Background(), db)
+		if want := "column required is NOT NULL without a default"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Migrate: %v, want an error saying %q", err, want)
+		}
+	})
+}
+
+// TestMigrateIndexesConcurrently: on a table with rows, a missing index is
+// built CONCURRENTLY (seen in pg_stat_activity while it waits for an open
+// writer), and an invalid index left by an interrupted build is rebuilt.
+func TestMigrateIndexesConcurrently(t *testing.T) {
+	db, schema := testdb.Open(t)
+	ctx := context.Background()
+	insert := `INSERT INTO workflow_runs (id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, status,
+		elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at)
+		VALUES (gen_random_uuid(), 1, gen_random_uuid(), '00000000-0000-0000-0000-000000000001', gen_random_uuid(), 'workflow', 'app-run', 'v1',
+		'running', 0, 0, 0, 0, 'account', gen_random_uuid(), now())`
+	for range 2 {
+		if err := db.Exec(insert).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("InvalidLeftover", func(t *testing.T) {
+		// A unique build over duplicate app_ids fails and leaves an invalid
+		// index named like one of ours.
+		if err := db.Exec("DROP INDEX workflow_runs_created_idx").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("CREATE UNIQUE INDEX CONCURRENTLY workflow_runs_created_idx ON workflow_runs (app_id)").Error; err == nil {
+			t.Fatal("the unique build over duplicates succeeded")
+		}
+		if n := validIndexes(t, schema); n != len(wflogIndexes)-1 {
+			t.Fatalf("%d valid indexes before Migrate, want %d", n, len(wflogIndexes)-1)
+		}
+		if err := wflog.Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		if n := validIndexes(t, schema); n != len(wflogIndexes) {
+			t.Fatalf("%d valid indexes after Migrate, want %d", n, len(wflogIndexes))
+		}
+		var def string
+		if err := db.Raw("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'workflow_runs_created_idx'").Scan(&def).Error; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(def, "UNIQUE") || !strings.Contains(def, "(created_at, id)") {
+			t.Errorf("rebuilt index: %s", def)
+		}
+	})
+
+	t.Run("Concurrently", func(t *testing.T) {
+		if err := db.Exec("DROP INDEX workflow_runs_created_idx").Error; err != nil {
+			t.Fatal(err)
+		}
+		// An open transaction that has written to the table: a concurrent
+		// build waits for it to end (a plain build would too, but holding
+		// a lock that blocks every other writer meanwhile).
+		writer := db.Begin()
+		if err := writer.Exec(insert).Error; err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- wflog.Migrate(ctx, db) }()
+		admin := testdb.Admin(t)
+		deadline := time.Now().Add(20 * time.Second)
+		var seen bool
+		for !seen && time.Now().Before(deadline) {
+			res := admin.ExecParams(ctx, `SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'CREATE INDEX CONCURRENTLY IF NOT EXISTS workflow_runs_created_idx%'`,
+				nil, nil, nil, nil).Read()
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			seen = string(res.Rows[0][0]) != "0"
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := writer.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !seen {
+			t.Error("no CREATE INDEX CONCURRENTLY was seen in pg_stat_activity while a writer held the table")
+		}
+		if n := validIndexes(t, schema); n != len(wflogIndexes) {
+			t.Errorf("%d valid indexes after Migrate, want %d", n, len(wflogIndexes))
+		}
+	})
+}
