@@ -255,24 +255,13 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 	for _, d := range days {
 		day(d.name)
 	}
-	if counts {
-		got, err := r.rollupCounts(ctx, s, days)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, g := range got {
-			d := day(g.Day)
-			d.Runs, d.N = g.Runs, g.N
-		}
+	got, err := r.rollupDays(ctx, s, days, counts, users)
+	if err != nil {
+		return nil, false, err
 	}
-	if users {
-		got, err := r.rollupUsers(ctx, s, days)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, g := range got {
-			day(g.Day).Users = g.Users
-		}
+	for _, g := range got {
+		d := day(g.Day)
+		d.Runs, d.N, d.Users = g.Runs, g.N, g.Users
 	}
 	// The parts of a bucket at either end: scanned, and added to their day.
 	for _, e := range edges {
@@ -314,38 +303,65 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 	return rows, true, nil
 }
 
-// rollupCounts sums each day's buckets: one index range over the days,
-// each bucket placed in its day by width_bucket over the days' starts.
-func (r *Runs) rollupCounts(ctx context.Context, s Stats, days []localDay) ([]dailyRow, error) {
-	starts := make([]string, len(days))
-	for i, d := range days {
-		starts[i] = pgTime(d.lo)
+// rollupDays reads the days' statistics in one statement: runs and tokens
+// (counts) by summing each day's buckets — one index range, each bucket
+// placed in its day by width_bucket over the days' starts — and distinct
+// users (users) from the bitmaps of the UTC days each day touches.
+func (r *Runs) rollupDays(ctx context.Context, s Stats, days []localDay, counts, users bool) ([]dailyRow, error) {
+	var parts []string
+	var args []any
+	if counts {
+		starts := make([]string, len(days))
+		for i, d := range days {
+			starts[i] = pgTime(d.lo)
+		}
+		where, owner := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		parts = append(parts, `c AS (SELECT width_bucket(bucket, ?::timestamptz[]) AS k, sum(runs) AS runs, sum(tokens) AS n
+FROM `+rollup.BucketsTable+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1)`)
+		args = append(append(append(args, pgArray(starts)), owner...), days[0].lo, days[len(days)-1].hi)
 	}
-	where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+	if users {
+		k, utc, masks := segments(days)
+		where, owner := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		// Users per day and user first (hashed), then counted: cheaper than
+		// count(DISTINCT), which sorts.
+		parts = append(parts, `u AS (SELECT k, count(*) AS users FROM (SELECT s.k, u.created_by
+FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)
+JOIN `+rollup.UsersTable+` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND `+where+` AND u.day >= ? AND u.day <= ?
+GROUP BY 1, 2) AS per_user GROUP BY 1)`)
+		args = append(append(append(args, pgArray(k), pgArray(utc), pgArray(masks)), owner...), utc[0], utc[len(utc)-1])
+	}
+	sql := "WITH " + strings.Join(parts, ", ")
+	switch {
+	case counts && users:
+		sql += " SELECT k, coalesce(c.runs, 0) AS runs, coalesce(c.n, 0) AS n, coalesce(u.users, 0) AS users FROM c FULL JOIN u USING (k)"
+	case counts:
+		sql += " SELECT k, runs, n FROM c"
+	default:
+		sql += " SELECT k, users FROM u"
+	}
 	var rows []struct {
-		K       int
-		Runs, N int64
+		K              int
+		Runs, N, Users int64
 	}
-	err := r.db.WithContext(ctx).Raw(`SELECT width_bucket(bucket, ?::timestamptz[]) AS k, sum(runs) AS runs, sum(tokens) AS n
-FROM `+rollup.BucketsTable+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1`,
-		append(append([]any{pgArray(starts)}, args...), days[0].lo, days[len(days)-1].hi)...).Scan(&rows).Error
-	if err != nil {
+	if err := r.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
 	}
 	out := make([]dailyRow, 0, len(rows))
 	for _, row := range rows {
 		if row.K < 1 || row.K > len(days) {
-			return nil, fmt.Errorf("wflog/repo: internal error: bucket of day %d of %d", row.K, len(days))
+			return nil, fmt.Errorf("wflog/repo: internal error: day %d of %d", row.K, len(days))
 		}
-		out = append(out, dailyRow{Day: days[row.K-1].name, Runs: row.Runs, N: row.N})
+		out = append(out, dailyRow{Day: days[row.K-1].name, Runs: row.Runs, N: row.N, Users: row.Users})
 	}
 	return out, nil
 }
 
-// segments are the days' parts within UTC days: for each, the UTC day and
-// the mask of its buckets that the zone's day covers.
-func segments(days []localDay) (names, utc, masks []string) {
-	for _, d := range days {
+// segments are the days' parts within UTC days: for each, the day's number
+// (from 1, as width_bucket counts), the UTC day, and the mask of its
+// buckets that the zone's day covers.
+func segments(days []localDay) (k, utc, masks []string) {
+	for i, d := range days {
 		for start := d.lo.UTC().Truncate(24 * time.Hour); start.Before(d.hi); start = start.Add(24 * time.Hour) {
 			lo, hi := d.lo, d.hi
 			if lo.Before(start) {
@@ -361,28 +377,10 @@ func segments(days []localDay) (names, utc, masks []string) {
 			for i := int(lo.Sub(start) / rollup.Bucket); i < int(hi.Sub(start)/rollup.Bucket); i++ {
 				mask[i] = '1'
 			}
-			names, utc, masks = append(names, d.name), append(utc, start.Format(time.DateOnly)), append(masks, string(mask[:]))
+			k, utc, masks = append(k, fmt.Sprint(i+1)), append(utc, start.Format(time.DateOnly)), append(masks, string(mask[:]))
 		}
 	}
-	return names, utc, masks
-}
-
-// rollupUsers counts each day's distinct users: those with a bucket of the
-// day in any UTC day it touches.
-func (r *Runs) rollupUsers(ctx context.Context, s Stats, days []localDay) ([]dailyRow, error) {
-	names, utc, masks := segments(days)
-	where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
-	where += " AND u.day >= ? AND u.day <= ?"
-	args = append(args, utc[0], utc[len(utc)-1])
-	var rows []dailyRow
-	err := r.db.WithContext(ctx).Raw(`SELECT s.day, count(DISTINCT u.created_by) AS users
-FROM unnest(?::text[], ?::date[], ?::bit(96)[]) AS s (day, utc, mask)
-JOIN `+rollup.UsersTable+` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND `+where+`
-GROUP BY s.day`, append([]any{pgArray(names), pgArray(utc), pgArray(masks)}, args...)...).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("wflog/repo: daily users of app %s: %w", s.AppID, err)
-	}
-	return rows, nil
+	return k, utc, masks
 }
 
 // unionUsers counts the distinct users of day name: those of its whole
@@ -406,10 +404,10 @@ func (r *Runs) unionUsers(ctx context.Context, s Stats, days []localDay, name st
 	sql := `SELECT count(DISTINCT created_by) FROM (SELECT created_by FROM workflow_runs WHERE ` + edgeWhere
 	if len(mine) > 0 {
 		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
-		names, utc, masks := segments(mine)
-		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::text[], ?::date[], ?::bit(96)[]) AS s (day, utc, mask)
+		k, utc, masks := segments(mine)
+		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)
 JOIN ` + rollup.UsersTable + ` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND ` + where
-		all = append(append(all, pgArray(names), pgArray(utc), pgArray(masks)), args...)
+		all = append(append(all, pgArray(k), pgArray(utc), pgArray(masks)), args...)
 	}
 	var n int64
 	if err := r.db.WithContext(ctx).Raw(sql+`) AS users`, all...).Scan(&n).Error; err != nil {
