@@ -24,6 +24,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -83,6 +84,10 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 		}
 		pool = sql.OpenDB(connector)
 		dialector = postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})
+	case dialect.SQLite:
+		if dialector, err = sqliteDialector(cfg); err != nil {
+			return nil, err
+		}
 	default:
 		dialector = postgres.New(postgres.Config{DSN: cfg.ConnString})
 	}
@@ -116,11 +121,13 @@ func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) 
 	if err := d.CheckPool(pool); err != nil {
 		return nil, err
 	}
-	cfg := postgres.Config{Conn: pool}
-	if d.Backend() == dialect.LogStore {
-		cfg.WithoutReturning = true
+	if d.Backend() == dialect.SQLite {
+		if err := registerSQLiteDay(); err != nil {
+			return nil, err
+		}
+		return open(dialect.SQLiteDialector(sqlite.New(sqlite.Config{Conn: pool})), d, opts)
 	}
-	return open(postgres.New(cfg), d, opts)
+	return open(postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)}), d, opts)
 }
 
 func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB, error) {

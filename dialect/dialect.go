@@ -1,8 +1,9 @@
-// Package dialect knows what differs between wflog's two backends —
-// PostgreSQL and Alibaba Cloud SLS LogStore through its PostgreSQL-protocol
-// endpoint — and is the only place that SQL differences live: DSN parsing,
-// capability flags, LIMIT forms, the __time__ bound, day buckets in a time
-// zone, and the latest-version form. The LogStore database/sql driver (the
+// Package dialect knows what differs between wflog's backends — PostgreSQL,
+// Alibaba Cloud SLS LogStore through its PostgreSQL-protocol endpoint, and
+// embedded SQLite — and is the only place that SQL differences live: DSN
+// parsing, capability flags, LIMIT forms, the __time__ bound, day buckets in
+// a time zone, and the latest-version form. Code elsewhere asks Has for a
+// capability or calls a form method; it never compares backend names. The LogStore database/sql driver (the
 // statement checks, literal rendering and wire) is its own package,
 // dialect/logstoresql, which knows nothing of GORM; importing dialect
 // registers it with database/sql as "logstore".
@@ -15,8 +16,10 @@ package dialect
 
 import (
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Backend is the kind of database behind a *gorm.DB.
@@ -26,6 +29,7 @@ type Backend uint8
 const (
 	PostgreSQL Backend = iota + 1
 	LogStore
+	SQLite
 )
 
 func (b Backend) String() string {
@@ -34,6 +38,8 @@ func (b Backend) String() string {
 		return "PostgreSQL"
 	case LogStore:
 		return "LogStore"
+	case SQLite:
+		return "SQLite"
 	}
 	return "unknown backend"
 }
@@ -42,21 +48,25 @@ func (b Backend) String() string {
 // Has instead of comparing backend names.
 type Feature uint32
 
-// Capabilities that differ between the backends.
+// Capabilities that differ between the backends. Each is read somewhere:
+// a flag nothing asks for is not declared.
 const (
-	Transactions Feature = 1 << iota // BEGIN … COMMIT with atomicity
-	Returning                        // INSERT … RETURNING
-	OnConflict                       // INSERT … ON CONFLICT
-	Update                           // UPDATE statements
-	Delete                           // DELETE statements
-	DistinctOn                       // SELECT DISTINCT ON (…)
-	Offset                           // LIMIT n OFFSET m
-	Copy                             // COPY … FROM STDIN
-	Keys                             // primary keys and unique constraints
-	Placeholders                     // $n parameters bound by the server
+	Transactions   Feature = 1 << iota // BEGIN … COMMIT with atomicity
+	Returning                          // INSERT … RETURNING
+	Delete                             // DELETE statements
+	Copy                               // COPY … FROM STDIN (through pgx)
+	Lateral                            // CROSS JOIN LATERAL: EachDay's per-day ranges
+	RowValues                          // row comparisons, (a, b) < (x, y)
+	ReadsOwnWrites                     // a write is readable as soon as it returns
+	Unbounded                          // a query may return any number of rows
+	ModifyingCTE                       // WITH gone AS (DELETE … RETURNING …) SELECT …
 )
 
-const postgresFeatures = Transactions | Returning | OnConflict | Update | Delete | DistinctOn | Offset | Copy | Keys | Placeholders
+const (
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE
+	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded
+	logStoreFeatures = Feature(0)
+)
 
 // Dialect is a backend's capabilities and SQL forms. It is also the GORM
 // plugin that installs the backend's rules on a *gorm.DB; Of finds it again.
@@ -65,22 +75,41 @@ type Dialect struct {
 	features Feature
 	batch    int
 
+	// The backend's forms: the only per-backend code paths, chosen once in New.
+	install func(*gorm.DB) error
+	day     func(column clause.Column, loc *time.Location) clause.Expression
+	// latestRows chooses the latest versions for aggregates (Choice.Columns),
+	// and for every read where rowsLatest is nil.
+	latestRows func(stmt *gorm.Statement, v Versioned, from clause.Expression, c Choice, among []clause.Expression)
+	rowsLatest func(stmt *gorm.Statement, v Versioned, c Choice)
+
 	// schemas caches parsed destination types for LogStore's time-column hints.
 	schemas sync.Map
 }
 
 // New returns the dialect for cfg's backend.
 func New(cfg Config) *Dialect {
-	d := &Dialect{backend: cfg.Backend, batch: cfg.BatchSize}
+	d := &Dialect{backend: cfg.Backend}
 	switch cfg.Backend {
 	case LogStore:
-		d.features = 0
-		if d.batch <= 0 {
-			d.batch = 1
-		}
+		d.features = logStoreFeatures
+		d.batch = max(cfg.BatchSize, 1)
+		d.install = d.installLogStore
+		d.day = logStoreDay
+		d.latestRows = d.rankedLatest
+	case SQLite:
+		d.features = sqliteFeatures
+		d.install = installSQLite
+		d.day = sqliteDay
+		d.latestRows = groupedLatest
+		d.rowsLatest = d.probeLatest
 	default:
 		d.backend = PostgreSQL
 		d.features = postgresFeatures
+		d.install = func(*gorm.DB) error { return nil }
+		d.day = postgresDay
+		d.latestRows = distinctLatest
+		d.rowsLatest = d.probeLatest
 	}
 	return d
 }
@@ -93,12 +122,16 @@ func (d *Dialect) Has(f Feature) bool { return d.features&f == f }
 
 // BatchSize is how many rows one INSERT statement may carry on this backend:
 // the DSN's batch=N on LogStore (default 1, one row per statement as LogStore
-// is documented to accept), 0 (no limit of ours) on PostgreSQL.
-func (d *Dialect) BatchSize() int {
-	if d.backend == LogStore {
-		return d.batch
+// is documented to accept), 0 (no limit of ours) elsewhere.
+func (d *Dialect) BatchSize() int { return d.batch }
+
+// MaxRows is the most rows one query may return: LogStore's largest LIMIT,
+// or 0 where a query may return any number (Unbounded).
+func (d *Dialect) MaxRows() int {
+	if d.Has(Unbounded) {
+		return 0
 	}
-	return 0
+	return MaxLimit
 }
 
 const pluginName = "wflog:dialect"
@@ -108,13 +141,9 @@ func (d *Dialect) Name() string { return pluginName }
 
 // Initialize installs the backend's rules on db. On PostgreSQL there is
 // nothing to install; on LogStore it registers the callbacks that keep every
-// statement within LogStore's rules.
-func (d *Dialect) Initialize(db *gorm.DB) error {
-	if d.backend == LogStore {
-		return d.installLogStore(db)
-	}
-	return nil
-}
+// statement within LogStore's rules; on SQLite, the binding of times as
+// fixed-width UTC text (see BindTime).
+func (d *Dialect) Initialize(db *gorm.DB) error { return d.install(db) }
 
 var postgresDialect = New(Config{Backend: PostgreSQL})
 

@@ -26,6 +26,9 @@ type Config struct {
 	// PostgreSQL to 0, no limit.
 	MaxConns int
 
+	// Path is a SQLite DSN's database file, or ":memory:".
+	Path string
+
 	redacted string
 }
 
@@ -57,6 +60,8 @@ var logStoreParams = map[string]bool{
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable     (postgresql:// too)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT    (sls:// too)
+//	sqlite:///var/lib/app/wflog.db, sqlite://wflog.db     (a file; sqlite3:// too)
+//	sqlite://:memory:                                     (one connection's memory)
 //
 // LogStore DSNs use TLS unless sslmode=disable (sslmode=require skips
 // certificate checks; the default is verify-full) and accept batch=N (rows
@@ -64,6 +69,9 @@ var logStoreParams = map[string]bool{
 // DSN with its secret redacted.
 func Parse(dsn string) (Config, error) {
 	scheme, _, ok := strings.Cut(dsn, "://")
+	if s := strings.ToLower(scheme); s == "sqlite" || s == "sqlite3" {
+		return parseSQLite(dsn)
+	}
 	if !ok {
 		return Config{}, dsnError(dsn, "want a URL such as postgres://user@host/db or logstore://AK_ID:AK_SECRET@endpoint/project")
 	}
@@ -79,7 +87,7 @@ func Parse(dsn string) (Config, error) {
 	case "logstore", "sls":
 		return parseLogStore(dsn, u)
 	}
-	return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore or sls", scheme))
+	return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore, sls or sqlite", scheme))
 }
 
 func parsePostgres(dsn string, u *url.URL) (Config, error) {

@@ -15,7 +15,7 @@ import (
 
 // ExpiredBatch returns up to limit runs created before before, oldest first,
 // in their current state: the next batch for a retention job to delete with
-// DeleteByIDs. PostgreSQL only; LogStore expires rows by its TTL.
+// DeleteByIDs. PostgreSQL and SQLite; LogStore expires rows by its TTL.
 func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([]models.WorkflowRun, error) {
 	if !r.d.Has(dialect.Delete) {
 		return nil, unsupportedRetention(r.d, "ExpiredBatch")
@@ -34,7 +34,7 @@ func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([
 
 // DeleteByIDs deletes every version of the given runs and of their node
 // executions, in one transaction, and returns how many runs it deleted.
-// PostgreSQL only.
+// PostgreSQL and SQLite.
 func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) {
 	if !r.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(r.d, "DeleteByIDs")
@@ -47,7 +47,9 @@ func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) 
 		if err := tx.Exec(`DELETE FROM workflow_node_executions WHERE workflow_run_id IN ?`, ids).Error; err != nil {
 			return err
 		}
-		return tx.Raw(`WITH gone AS (DELETE FROM workflow_runs WHERE id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, ids).Scan(&deleted).Error
+		n, err := r.d.DeleteDistinct(tx, "workflow_runs", "id", "id IN ?", ids)
+		deleted = n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("wflog/repo: deleting %d runs: %w", len(ids), err)
@@ -56,7 +58,7 @@ func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) 
 }
 
 // DeleteByApp deletes every run of an app, with its node executions, batch
-// runs per transaction, and returns how many runs it deleted. PostgreSQL only.
+// runs per transaction, and returns how many runs it deleted. PostgreSQL and SQLite.
 func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
 	if !r.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(r.d, "DeleteByApp")
@@ -84,19 +86,19 @@ func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch
 }
 
 // DeleteExpired deletes every version of the node executions created before
-// before, batch at a time, and returns how many it deleted. PostgreSQL only.
+// before, batch at a time, and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, batch int) (int64, error) {
 	return n.deleteInBatches(ctx, "DeleteExpired", batch, scopes.CreatedBetween(time.Time{}, before))
 }
 
 // DeleteByApp deletes every version of an app's node executions (single-step
-// runs included), batch at a time. PostgreSQL only.
+// runs included), batch at a time. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
 	return n.deleteInBatches(ctx, "DeleteByApp", batch, scopes.ForApp(tenantID, appID))
 }
 
 // DeleteByRuns deletes every version of the node executions of the given
-// runs and returns how many it deleted. PostgreSQL only.
+// runs and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByRuns(ctx context.Context, runIDs []uuid.UUID) (int64, error) {
 	if !n.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(n.d, "DeleteByRuns")
@@ -104,8 +106,7 @@ func (n *NodeExecutions) DeleteByRuns(ctx context.Context, runIDs []uuid.UUID) (
 	if len(runIDs) == 0 {
 		return 0, nil
 	}
-	var deleted int64
-	err := n.db.WithContext(ctx).Raw(`WITH gone AS (DELETE FROM workflow_node_executions WHERE workflow_run_id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, runIDs).Scan(&deleted).Error
+	deleted, err := n.d.DeleteDistinct(n.db.WithContext(ctx), "workflow_node_executions", "id", "workflow_run_id IN ?", runIDs)
 	if err != nil {
 		return 0, fmt.Errorf("wflog/repo: deleting node executions of %d runs: %w", len(runIDs), err)
 	}
@@ -129,8 +130,8 @@ func (n *NodeExecutions) deleteInBatches(ctx context.Context, what string, batch
 		if len(ids) == 0 {
 			return total, nil
 		}
-		var deleted int64
-		if err := n.db.WithContext(ctx).Raw(`WITH gone AS (DELETE FROM workflow_node_executions WHERE id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, ids).Scan(&deleted).Error; err != nil {
+		deleted, err := n.d.DeleteDistinct(n.db.WithContext(ctx), "workflow_node_executions", "id", "id IN ?", ids)
+		if err != nil {
 			return total, fmt.Errorf("wflog/repo: %s: %w", what, err)
 		}
 		total += deleted
