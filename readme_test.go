@@ -38,22 +38,8 @@ $`))
 // emulator (through $WFLOG_DSN), matching what it prints against want.
 func runExample(t *testing.T, dir string, want *regexp.Regexp) {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(dir, "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), "```go\n"+string(src)+"```") {
-		t.Errorf("README.md does not show %s/main.go as it is", dir)
-	}
+	bin := buildQuoted(t, dir)
 	_, pg := testdb.Schema(t)
-	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
-	if out, err := exec.Command("go", "build", "-o", bin, "./"+dir).CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", dir, err, out)
-	}
 	srv := logstoretest.New(t)
 	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN()} {
 		cmd := exec.Command(bin)
@@ -66,4 +52,25 @@ func runExample(t *testing.T, dir string, want *regexp.Regexp) {
 			t.Errorf("%s on %s printed:\n%s", dir, name, out)
 		}
 	}
+}
+
+// buildQuoted checks that README.md quotes dir/main.go whole and builds it.
+func buildQuoted(t *testing.T, dir string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```go\n"+string(src)+"```") {
+		t.Errorf("README.md does not show %s/main.go as it is", dir)
+	}
+	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
+	if out, err := exec.Command("go", "build", "-o", bin, "./"+dir).CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", dir, err, out)
+	}
+	return bin
 }

@@ -21,6 +21,7 @@
 package wflog
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 
@@ -31,14 +32,16 @@ import (
 
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/models"
 )
 
 // Option configures Open and OpenDB.
 type Option func(*options)
 
 type options struct {
-	gorm  *gorm.Config
-	clock *appendonly.Clock
+	gorm    *gorm.Config
+	clock   *appendonly.Clock
+	plugins []gorm.Plugin // installed last, after the appendonly plugin (WithMirror)
 }
 
 // WithGORMConfig starts from cfg instead of wflog's defaults (which discard
@@ -58,18 +61,28 @@ func WithClock(c *appendonly.Clock) Option {
 // does not bound the pool.
 const defaultIdleConns = 16
 
-// Open connects to the backend that dsn names and returns a *gorm.DB with
-// the dialect and the appendonly plugin installed:
+// Open is OpenContext with context.Background(): the DSN's connect_timeout
+// (default dialect.DefaultConnectTimeout, 10 s) still bounds the connection.
+func Open(dsn string, opts ...Option) (*gorm.DB, error) {
+	return OpenContext(context.Background(), dsn, opts...)
+}
+
+// OpenContext connects to the backend that dsn names and returns a *gorm.DB
+// with the dialect and the appendonly plugin installed:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (postgresql:// too)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT   (sls:// too)
+//	sqlite:///path/to/wflog.db, sqlite://:memory:        (embedded, no server)
 //
 // LogStore DSNs use TLS unless sslmode=disable and take batch=N (rows per
-// INSERT, default 1) and max_conns=N (default 15); both take max_conns. Open
-// checks that the server accepts the connection (for LogStore, the
-// handshake only: LogStore has no ping query). Errors show the DSN with its
-// secret redacted.
-func Open(dsn string, opts ...Option) (*gorm.DB, error) {
+// INSERT, default 1) and max_conns=N (default 15); both take max_conns and
+// connect_timeout=SECONDS. OpenContext checks that the server accepts a
+// connection (for LogStore, the handshake only: LogStore has no ping query)
+// and returns when ctx is done or the connect timeout passes, whichever is
+// first: the timeout bounds dialing, the TLS handshake and authentication,
+// of this connection and of every one the pool opens later. ctx is not kept.
+// Errors show the DSN with its secret redacted.
+func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, error) {
 	cfg, err := dialect.Parse(dsn)
 	if err != nil {
 		return nil, err
@@ -80,7 +93,7 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 	case dialect.LogStore:
 		connector, err := dialect.Connector(cfg)
 		if err != nil {
-			return nil, err
+			return nil, cfg.Scrub(err)
 		}
 		pool = sql.OpenDB(connector)
 		dialector = postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})
@@ -91,12 +104,12 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 	default:
 		dialector = postgres.New(postgres.Config{DSN: cfg.ConnString})
 	}
-	db, err := open(dialector, dialect.New(cfg), opts)
+	db, err := open(ctx, dialector, dialect.New(cfg), opts)
 	if err != nil {
 		if pool != nil {
 			_ = pool.Close()
 		}
-		return nil, fmt.Errorf("wflog: opening %s: %w", cfg, err)
+		return nil, cfg.Scrub(fmt.Errorf("wflog: opening %s: %w", cfg, err))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -116,7 +129,9 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 // OpenDB returns a *gorm.DB over a pool you built, for the backend d speaks
 // (dialect.New(dialect.Config{Backend: …})). For LogStore the pool must be
 // sql.OpenDB(dialect.WrapLogStore(…)), so that statements are checked and
-// rendered the way LogStore needs; tests build one over sqlmock.
+// rendered the way LogStore needs; tests build one over sqlmock. It pings
+// the pool (bounded by context.Background() and the pool's own timeouts)
+// unless the GORM config disables the ping.
 func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) {
 	if err := d.CheckPool(pool); err != nil {
 		return nil, err
@@ -125,12 +140,12 @@ func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) 
 		if err := registerSQLiteDay(); err != nil {
 			return nil, err
 		}
-		return open(dialect.SQLiteDialector(sqlite.New(sqlite.Config{Conn: pool})), d, opts)
+		return open(context.Background(), dialect.SQLiteDialector(sqlite.New(sqlite.Config{Conn: pool})), d, opts)
 	}
-	return open(postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)}), d, opts)
+	return open(context.Background(), postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)}), d, opts)
 }
 
-func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB, error) {
+func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -141,15 +156,37 @@ func open(dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB
 		gcfg = &c
 	}
 	gcfg.SkipDefaultTransaction = true
+	// GORM's own ping runs on context.Background(); ping here, with ctx.
+	ping := !gcfg.DisableAutomaticPing
+	gcfg.DisableAutomaticPing = true
 	db, err := gorm.Open(dialector, gcfg)
 	if err != nil {
 		return nil, err
+	}
+	if ping {
+		if p, ok := db.ConnPool.(interface{ PingContext(context.Context) error }); ok {
+			if err := p.PingContext(ctx); err != nil {
+				if s, _ := db.DB(); s != nil {
+					_ = s.Close()
+				}
+				return nil, err
+			}
+		}
 	}
 	if err := db.Use(d); err != nil {
 		return nil, err
 	}
 	if err := db.Use(appendonly.New(appendonly.Config{Clock: o.clock})); err != nil {
 		return nil, err
+	}
+	// So that writes naming wflog's tables without a model are refused.
+	if err := appendonly.Register(db, &models.WorkflowRun{}, &models.WorkflowNodeExecution{}); err != nil {
+		return nil, err
+	}
+	for _, p := range o.plugins {
+		if err := db.Use(p); err != nil {
+			return nil, err
+		}
 	}
 	return db, nil
 }

@@ -46,8 +46,8 @@ func Example() {
 	// Output:
 	// -- PostgreSQL
 	// INSERT INTO "tasks" ("id","version","title","done") VALUES ($1,$2,$3,$4) [t1 1795680000000000000 write docs false]
-	// INSERT INTO "tasks" ("id","version","title","done") VALUES ($1,$2,$3,$4) [t1 1795680000000000001 write docs true]
-	// INSERT INTO "tasks" ("id","version","title","done") VALUES ($1,$2,$3,$4) [t1 1795680000000000002 ok true]
+	// INSERT INTO "tasks" ("id","version","title","done") SELECT $1,$2,$3,$4 WHERE NOT EXISTS (SELECT 1 FROM "tasks" AS "wflog_newer" WHERE "wflog_newer"."id" = $5 AND "wflog_newer"."version" >= $6) [t1 1795680000000000001 write docs true t1 1795680000000000001]
+	// INSERT INTO "tasks" ("id","version","title","done") SELECT $1,$2,$3,$4 WHERE NOT EXISTS (SELECT 1 FROM "tasks" AS "wflog_newer" WHERE "wflog_newer"."id" = $5 AND "wflog_newer"."version" >= $6) [t1 1795680000000000002 ok true t1 1795680000000000002]
 	// SELECT * FROM "tasks" WHERE done = $1 AND NOT EXISTS (SELECT 1 FROM "tasks" AS "wflog_newer" WHERE "wflog_newer"."id" = "tasks"."id" AND "wflog_newer"."version" > "tasks"."version") [false]
 	// DELETE FROM "tasks" WHERE "tasks"."id" = $1 [t1]
 	// -- LogStore

@@ -31,6 +31,7 @@ type Plugin struct {
 	clock   *Clock
 	retries int
 	models  sync.Map // *schema.Schema → *model or error
+	tables  sync.Map // tableKey(table) → model name, for every append-only model seen
 }
 
 // New returns the plugin.
@@ -151,8 +152,35 @@ func (p *Plugin) model(s *schema.Schema) (*model, error) {
 	}
 	if m != nil {
 		p.models.Store(s, m)
+		p.tables.Store(tableKey(s.Table), s.Name)
 	}
 	return m, nil
+}
+
+// Register tells the plugin installed on db about append-only models
+// before they are used, so that writes naming their tables without the
+// model (db.Table("runs").Where(…).Updates(…)) are refused from the start;
+// a model is also learnt the first time the plugin sees it. wflog.Open
+// registers wflog's models.
+func Register(db *gorm.DB, models ...any) error {
+	p := pluginOf(db)
+	if p == nil {
+		return fmt.Errorf("appendonly: Register: the plugin is not installed on this *gorm.DB")
+	}
+	for _, v := range models {
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(v); err != nil {
+			return fmt.Errorf("appendonly: Register %T: %w", v, err)
+		}
+		m, err := p.model(stmt.Schema)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return fmt.Errorf("appendonly: Register: %s has no appendonly.Version field", stmt.Schema.Name)
+		}
+	}
+	return nil
 }
 
 func describe(s *schema.Schema) (*model, error) {
@@ -273,7 +301,9 @@ func (p *Plugin) withRetry(db *gorm.DB, m *model, rows []reflect.Value, renewabl
 
 // NewVersions gives every row in rows (a slice, or a pointer to one) a new
 // version, and a zero uuid.UUID or string id a UUIDv7, exactly as Save
-// would, without writing anything. Bulk writers that bypass GORM's
+// would, without writing anything: on a backend with keys, rows that were
+// loaded (a non-zero version) get versions after the newest stored version
+// of their id, read in one query per 10,000 rows. Bulk writers that bypass GORM's
 // callbacks (COPY) use it so their rows are versioned like any other.
 func NewVersions(db *gorm.DB, rows any) error {
 	p := pluginOf(db)
@@ -295,6 +325,7 @@ func NewVersions(db *gorm.DB, rows any) error {
 	if rv.Kind() != reflect.Pointer && rv.Kind() != reflect.Slice {
 		return fmt.Errorf("appendonly: NewVersions needs a slice or a pointer, not %T", rows)
 	}
+	var loaded []reflect.Value
 	for _, r := range rowsOf(rv) {
 		if !r.CanSet() {
 			return fmt.Errorf("appendonly: NewVersions: rows of %T cannot be changed; pass a slice or a pointer", rows)
@@ -302,7 +333,12 @@ func NewVersions(db *gorm.DB, rows any) error {
 		if err := assignID(stmt, m, r); err != nil {
 			return err
 		}
-		p.setVersion(stmt, m, r, p.clock.Next(p.versionOf(stmt, m, r)))
+		if p.versionOf(stmt, m, r) == 0 {
+			p.setVersion(stmt, m, r, p.clock.Next(0))
+		} else {
+			loaded = append(loaded, r)
+		}
 	}
-	return nil
+	stmt.ConnPool = db.Statement.ConnPool
+	return p.versionAfterStored(db, m, loaded)
 }

@@ -60,20 +60,25 @@ const (
 	ReadsOwnWrites                     // a write is readable as soon as it returns
 	Unbounded                          // a query may return any number of rows
 	ModifyingCTE                       // WITH gone AS (DELETE … RETURNING …) SELECT …
+	Nulls                              // a NULL is stored as NULL (LogStore reads it back as '')
+	Keys                               // primary keys: a duplicate (id, version) is refused
+	Placeholders                       // parameters bound by the server, up to MaxParameters
+	WriteLock                          // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
 )
 
 const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE
-	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders
+	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock
 	logStoreFeatures = Feature(0)
 )
 
 // Dialect is a backend's capabilities and SQL forms. It is also the GORM
 // plugin that installs the backend's rules on a *gorm.DB; Of finds it again.
 type Dialect struct {
-	backend  Backend
-	features Feature
-	batch    int
+	backend   Backend
+	features  Feature
+	batch     int
+	maxParams int
 
 	// The backend's forms: the only per-backend code paths, chosen once in New.
 	install func(*gorm.DB) error
@@ -99,6 +104,7 @@ func New(cfg Config) *Dialect {
 		d.latestRows = d.rankedLatest
 	case SQLite:
 		d.features = sqliteFeatures
+		d.maxParams = 32766 // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32
 		d.install = installSQLite
 		d.day = sqliteDay
 		d.latestRows = groupedLatest
@@ -106,6 +112,7 @@ func New(cfg Config) *Dialect {
 	default:
 		d.backend = PostgreSQL
 		d.features = postgresFeatures
+		d.maxParams = 65535
 		d.install = func(*gorm.DB) error { return nil }
 		d.day = postgresDay
 		d.latestRows = distinctLatest
@@ -124,6 +131,11 @@ func (d *Dialect) Has(f Feature) bool { return d.features&f == f }
 // the DSN's batch=N on LogStore (default 1, one row per statement as LogStore
 // is documented to accept), 0 (no limit of ours) elsewhere.
 func (d *Dialect) BatchSize() int { return d.batch }
+
+// MaxParameters is the most bound parameters one statement may carry
+// where the backend binds them (Placeholders): PostgreSQL's 65,535,
+// SQLite's 32,766; 0 elsewhere.
+func (d *Dialect) MaxParameters() int { return d.maxParams }
 
 // MaxRows is the most rows one query may return: LogStore's largest LIMIT,
 // or 0 where a query may return any number (Unbounded).

@@ -1,21 +1,27 @@
 package dialect
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
-// Config is a parsed DSN. Its String and GoString methods redact the secret,
-// so a Config can be logged.
+// Config is a parsed DSN. Its String, GoString, LogValue and MarshalJSON
+// methods show the DSN with its secret redacted, so a Config can be printed,
+// logged (log/slog) or marshalled without leaking it.
 type Config struct {
 	Backend Backend
 
 	// ConnString is what pgx connects with: our own parameters removed, the
-	// logstore:// scheme rewritten. It contains the secret: never log it.
+	// logstore:// scheme rewritten, connect_timeout set. It contains the
+	// secret: never log it (the Config's own methods never show it).
 	ConnString string
 
 	// BatchSize is LogStore's batch=N: rows per INSERT statement (default 1).
@@ -26,18 +32,85 @@ type Config struct {
 	// PostgreSQL to 0, no limit.
 	MaxConns int
 
+	// ConnectTimeout bounds each new connection: dialing, the TLS handshake
+	// and authentication (connect_timeout=SECONDS in the DSN; default
+	// DefaultConnectTimeout; 0 means no bound).
+	ConnectTimeout time.Duration
+
 	// Path is a SQLite DSN's database file, or ":memory:".
 	Path string
 
 	redacted string
+	secrets  []string // the secret as written and decoded, for Scrub
 }
 
 func (c Config) String() string { return c.redacted }
 
 // GoString keeps %#v from printing ConnString.
 func (c Config) GoString() string {
-	return fmt.Sprintf("dialect.Config{Backend: %v, DSN: %q, BatchSize: %d, MaxConns: %d}", c.Backend, c.redacted, c.BatchSize, c.MaxConns)
+	return fmt.Sprintf("dialect.Config{Backend: %v, DSN: %q, BatchSize: %d, MaxConns: %d, ConnectTimeout: %v}", c.Backend, c.redacted, c.BatchSize, c.MaxConns, c.ConnectTimeout)
 }
+
+// LogValue makes log/slog show the Config without its secret.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("backend", c.Backend.String()),
+		slog.String("dsn", c.redacted),
+		slog.Int("batch_size", c.BatchSize),
+		slog.Int("max_conns", c.MaxConns),
+		slog.Duration("connect_timeout", c.ConnectTimeout),
+	)
+}
+
+// MarshalJSON makes encoding/json show the Config without its secret.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Backend        string `json:"backend"`
+		DSN            string `json:"dsn"`
+		BatchSize      int    `json:"batch_size"`
+		MaxConns       int    `json:"max_conns"`
+		ConnectTimeout string `json:"connect_timeout"`
+	}{c.Backend.String(), c.redacted, c.BatchSize, c.MaxConns, c.ConnectTimeout.String()})
+}
+
+// Scrub returns err with every occurrence of the Config's secret in its
+// message replaced by xxxxx: for errors from layers below (pgx) whose
+// messages wflog does not control. The result wraps err for errors.Is and
+// errors.As; only its message differs.
+func (c Config) Scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	scrubbed := scrubText(msg, c.secrets)
+	if scrubbed == msg {
+		return err
+	}
+	return &scrubbedError{msg: scrubbed, err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func scrubText(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, redactedSecret)
+		}
+	}
+	return s
+}
+
+// DefaultConnectTimeout bounds a new connection (dial, TLS handshake,
+// authentication) when the DSN has no connect_timeout: a server that accepts
+// and never answers would otherwise hold Open, and every call that needs a
+// new connection, forever.
+const DefaultConnectTimeout = 10 * time.Second
 
 // DefaultLogStoreMaxConns is LogStore's limit of concurrent analytic queries
 // per project, used as the pool size unless max_conns says otherwise.
@@ -45,8 +118,9 @@ const DefaultLogStoreMaxConns = 15
 
 // Parameters wflog reads from a DSN and removes before pgx sees it.
 const (
-	paramBatch    = "batch"
-	paramMaxConns = "max_conns"
+	paramBatch          = "batch"
+	paramMaxConns       = "max_conns"
+	paramConnectTimeout = "connect_timeout"
 )
 
 // logStoreParams are the connection parameters a logstore:// DSN may carry.
@@ -65,15 +139,27 @@ var logStoreParams = map[string]bool{
 //
 // LogStore DSNs use TLS unless sslmode=disable (sslmode=require skips
 // certificate checks; the default is verify-full) and accept batch=N (rows
-// per INSERT, default 1) and max_conns=N. Errors name the problem and show the
-// DSN with its secret redacted.
+// per INSERT, default 1) and max_conns=N. Both take connect_timeout=SECONDS
+// (default DefaultConnectTimeout). A parameter given twice is an error:
+// libraries disagree on which copy wins (sslmode=verify-full&sslmode=disable
+// would pass a check of the first and connect in plaintext with the last).
+// An '@' anywhere but between the user info and the host is an error too, so
+// that where the secret ends is never a matter of interpretation. Errors name
+// the problem and show the DSN with its secret redacted.
 func Parse(dsn string) (Config, error) {
-	scheme, _, ok := strings.Cut(dsn, "://")
-	if s := strings.ToLower(scheme); s == "sqlite" || s == "sqlite3" {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if s := strings.ToLower(scheme); ok && (s == "sqlite" || s == "sqlite3") {
 		return parseSQLite(dsn)
 	}
-	if !ok {
+	if !ok || !validScheme(scheme) {
 		return Config{}, dsnError(dsn, "want a URL such as postgres://user@host/db or logstore://AK_ID:AK_SECRET@endpoint/project")
+	}
+	// url.Parse ends the authority at the first / ? or #, and the user info
+	// at the last @ before it; Redact (which must not depend on url.Parse
+	// understanding the DSN) treats everything up to the last @ as user info.
+	// Refuse the DSNs where the two readings differ.
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 && strings.ContainsAny(rest[:at], "/?#") {
+		return Config{}, dsnError(dsn, "'@' after the host, or '/ ? #' in the user name or secret: characters such as / + = @ : # ? in the user name or secret must be percent-encoded (%2F %2B %3D %40 %3A %23 %3F), and an @ elsewhere as %40")
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -81,30 +167,117 @@ func Parse(dsn string) (Config, error) {
 		// of an unescaped secret, so it is not repeated.
 		return Config{}, dsnError(dsn, "not a valid URL; characters such as / + = @ : # ? in the user name or secret must be percent-encoded (%2F %2B %3D %40 %3A %23 %3F)")
 	}
+	if u.Fragment != "" || strings.Contains(rest, "#") {
+		return Config{}, dsnError(dsn, "a '#' is not part of a DSN: percent-encode it as %23")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return Config{}, dsnError(dsn, "the parameters after '?' are not valid key=value pairs joined by &")
+	}
+	var repeated []string
+	for k, v := range q {
+		if len(v) > 1 {
+			repeated = append(repeated, truncate(k, 40))
+		}
+	}
+	if len(repeated) > 0 {
+		sort.Strings(repeated)
+		return Config{}, dsnError(dsn, fmt.Sprintf("parameter %s given more than once; give each parameter once", strings.Join(repeated, ", ")))
+	}
+	var cfg Config
 	switch strings.ToLower(scheme) {
 	case "postgres", "postgresql":
-		return parsePostgres(dsn, u)
+		cfg, err = parsePostgres(dsn, u, q)
 	case "logstore", "sls":
-		return parseLogStore(dsn, u)
+		cfg, err = parseLogStore(dsn, u, q)
+	default:
+		return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore, sls or sqlite", truncate(scheme, 20)))
 	}
-	return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore, sls or sqlite", scheme))
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.secrets = secretsOf(u, q)
+	return cfg, nil
 }
 
-func parsePostgres(dsn string, u *url.URL) (Config, error) {
+// validScheme is RFC 3986's scheme syntax; anything else before :// is not
+// a scheme, and may be a piece of a secret.
+func validScheme(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// secretsOf lists the forms of the DSN's secrets that could show up in a
+// message from a lower layer: as decoded, and as written.
+func secretsOf(u *url.URL, q url.Values) []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 3 {
+			out = append(out, s)
+		}
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			add(pw)
+			add(url.QueryEscape(pw))
+			add(url.PathEscape(pw))
+		}
+	}
+	for k, vs := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			for _, v := range vs {
+				add(v)
+				add(url.QueryEscape(v))
+			}
+		}
+	}
+	// Longest first, so a secret that contains another is replaced whole.
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// connectTimeout reads connect_timeout (whole seconds, as libpq and pgx
+// take it) and sets the default when the DSN has none.
+func connectTimeout(q url.Values) (time.Duration, error) {
+	s := q.Get(paramConnectTimeout)
+	if s == "" {
+		q.Set(paramConnectTimeout, strconv.Itoa(int(DefaultConnectTimeout/time.Second)))
+		return DefaultConnectTimeout, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 24*3600 {
+		return 0, fmt.Errorf("%s=%s: want whole seconds from 0 (no bound) to 86400", paramConnectTimeout, truncate(s, 20))
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+func parsePostgres(dsn string, u *url.URL, q url.Values) (Config, error) {
 	cfg := Config{Backend: PostgreSQL, redacted: Redact(dsn)}
-	q := u.Query()
 	n, err := intParam(q, paramMaxConns, 0)
 	if err != nil {
 		return Config{}, dsnError(dsn, err.Error())
 	}
 	cfg.MaxConns = n
+	if cfg.ConnectTimeout, err = connectTimeout(q); err != nil {
+		return Config{}, dsnError(dsn, err.Error())
+	}
 	q.Del(paramMaxConns)
 	u.RawQuery = q.Encode()
 	cfg.ConnString = u.String()
 	return cfg, nil
 }
 
-func parseLogStore(dsn string, u *url.URL) (Config, error) {
+func parseLogStore(dsn string, u *url.URL, q url.Values) (Config, error) {
 	cfg := Config{Backend: LogStore, redacted: Redact(dsn)}
 	if u.User == nil || u.User.Username() == "" {
 		return Config{}, dsnError(dsn, "missing AccessKey ID: write logstore://AK_ID:AK_SECRET@endpoint/project")
@@ -121,17 +294,16 @@ func parseLogStore(dsn string, u *url.URL) (Config, error) {
 	if port == "" {
 		port = "5432"
 	} else if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return Config{}, dsnError(dsn, fmt.Sprintf("invalid port %q", port))
+		return Config{}, dsnError(dsn, fmt.Sprintf("invalid port %q", truncate(port, 20)))
 	}
 	project := strings.Trim(u.Path, "/")
 	if project == "" || strings.Contains(project, "/") {
 		return Config{}, dsnError(dsn, "want exactly one path segment, the SLS project: logstore://AK_ID:AK_SECRET@endpoint/project")
 	}
-	q := u.Query()
 	var unknown []string
 	for k := range q {
 		if !logStoreParams[k] {
-			unknown = append(unknown, k)
+			unknown = append(unknown, truncate(k, 40))
 		}
 	}
 	if len(unknown) > 0 {
@@ -148,7 +320,7 @@ func parseLogStore(dsn string, u *url.URL) (Config, error) {
 		q.Set("sslmode", "verify-full")
 	case "disable", "require", "verify-ca", "verify-full":
 	default:
-		return Config{}, dsnError(dsn, fmt.Sprintf("sslmode=%s: LogStore DSNs take disable, require, verify-ca or verify-full (no silent fallback to plaintext)", mode))
+		return Config{}, dsnError(dsn, fmt.Sprintf("sslmode=%s: LogStore DSNs take disable, require, verify-ca or verify-full (no silent fallback to plaintext)", truncate(mode, 20)))
 	}
 	var err error
 	if cfg.BatchSize, err = intParam(q, paramBatch, 1); err != nil {
@@ -158,6 +330,9 @@ func parseLogStore(dsn string, u *url.URL) (Config, error) {
 		return Config{}, dsnError(dsn, "batch must be at least 1")
 	}
 	if cfg.MaxConns, err = intParam(q, paramMaxConns, DefaultLogStoreMaxConns); err != nil {
+		return Config{}, dsnError(dsn, err.Error())
+	}
+	if cfg.ConnectTimeout, err = connectTimeout(q); err != nil {
 		return Config{}, dsnError(dsn, err.Error())
 	}
 	q.Del(paramBatch)
@@ -180,68 +355,88 @@ func intParam(q url.Values, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%s=%s: want a non-negative integer", name, s)
+		return 0, fmt.Errorf("%s=%s: want a non-negative integer", name, truncate(s, 20))
 	}
 	return n, nil
 }
 
+// truncate shortens s to at most n bytes (on a rune boundary) for an error
+// message, saying how much was left out: messages never echo unbounded input.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
 func dsnError(dsn, problem string) error {
-	return fmt.Errorf("wflog: invalid DSN %s: %s", Redact(dsn), problem)
+	return fmt.Errorf("wflog: invalid DSN %s: %s", truncate(Redact(dsn), 300), problem)
 }
 
 const redactedSecret = "xxxxx"
 
-// Redact returns dsn with its password (the AccessKey secret, for LogStore)
-// replaced by xxxxx, whether the secret is in the user info or in a password=
-// parameter, and even when dsn is not a valid URL. Logs and errors show only
-// this form.
+// Redact returns dsn with its secret replaced by xxxxx, for logs and
+// errors. It does not depend on the DSN being a valid URL: everything
+// between the scheme's :// (the start, when there is no valid scheme) and
+// the last '@' is user info, of which only a plain user name before the
+// first ':' is kept; and the value of every parameter whose name ends in
+// password= goes too (key=value DSNs included).
 func Redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		if u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), redactedSecret)
-			}
-		}
-		if q := u.Query(); q.Has("password") {
-			q.Set("password", redactedSecret)
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
+	out := dsn
+	start := 0
+	if scheme, _, ok := strings.Cut(out, "://"); ok && validScheme(scheme) {
+		start = len(scheme) + 3
 	}
-	return redactRaw(dsn)
+	if at := strings.LastIndexByte(out[start:], '@'); at >= 0 {
+		user := out[start : start+at]
+		name, _, hasSecret := strings.Cut(user, ":")
+		switch {
+		case !hasSecret && plainUser(name):
+			// no secret: a user name only
+		case hasSecret && plainUser(name):
+			user = name + ":" + redactedSecret
+		default:
+			user = redactedSecret
+		}
+		out = out[:start] + user + out[start+at:]
+	}
+	return redactParams(out)
 }
 
-// redactRaw handles text that does not parse as a URL: everything between
-// the user name and the last '@' of the authority goes, and so does the value
-// of any password= parameter.
-func redactRaw(dsn string) string {
-	out := dsn
-	if i := strings.Index(out, "://"); i >= 0 {
-		rest := out[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			user := rest[:at]
-			if c := strings.Index(user, ":"); c >= 0 {
-				user = user[:c] + ":" + redactedSecret
-			}
-			out = out[:i+3] + user + rest[at:]
-		}
-	}
+// plainUser reports whether s can only be a user name: nothing that could
+// be a separator a secret was mistaken for.
+func plainUser(s string) bool {
+	return !strings.ContainsAny(s, "/?#@:&= \t\n'\"")
+}
+
+// redactParams replaces the value of every password= (sslpassword=, …)
+// parameter, up to the next '&' or white space, or the closing quote of a
+// quoted value.
+func redactParams(s string) string {
 	var b strings.Builder
+	lower := strings.ToLower(s)
+	const key = "password="
 	for {
-		i := strings.Index(strings.ToLower(out), "password=")
+		i := strings.Index(lower, key)
 		if i < 0 {
-			b.WriteString(out)
-			break
+			b.WriteString(s)
+			return b.String()
 		}
-		b.WriteString(out[:i+len("password=")])
+		b.WriteString(s[:i+len(key)])
 		b.WriteString(redactedSecret)
-		out = out[i+len("password="):]
-		end := strings.IndexAny(out, "& ")
-		if end < 0 {
-			out = ""
-		} else {
-			out = out[end:]
+		s, lower = s[i+len(key):], lower[i+len(key):]
+		end := len(s)
+		if s != "" && (s[0] == '\'' || s[0] == '"') {
+			if j := strings.IndexByte(s[1:], s[0]); j >= 0 {
+				end = j + 2
+			}
+		} else if j := strings.IndexAny(s, "& \t\n"); j >= 0 {
+			end = j
 		}
+		s, lower = s[end:], lower[end:]
 	}
-	return b.String()
 }

@@ -1,6 +1,10 @@
 package dialect
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -14,11 +18,12 @@ func TestParse(t *testing.T) {
 		conn         string
 		batch, conns int
 	}{
-		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?sslmode=disable", 0, 0},
-		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?sslmode=disable", 0, 8},
-		{"LogStoreDefaults", "logstore://AKID:pw@cn-hangzhou.log.aliyuncs.com/proj", LogStore, "postgresql://AKID:pw@cn-hangzhou.log.aliyuncs.com:5432/proj?sslmode=verify-full", 1, DefaultLogStoreMaxConns},
-		{"SLSScheme", "sls://AKID:pw@host:6432/proj?sslmode=disable&batch=100&max_conns=4", LogStore, "postgresql://AKID:pw@host:6432/proj?sslmode=disable", 100, 4},
-		{"EscapedSecret", "logstore://AKID:" + "S3cr3t%2F%2B%3D%40key" + "@host/proj", LogStore, "postgresql://AKID:S3cr3t%2F+=%40key@host:5432/proj?sslmode=verify-full", 1, DefaultLogStoreMaxConns},
+		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?connect_timeout=10&sslmode=disable", 0, 0},
+		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?connect_timeout=10&sslmode=disable", 0, 8},
+		{"LogStoreDefaults", "logstore://AKID:pw@cn-hangzhou.log.aliyuncs.com/proj", LogStore, "postgresql://AKID:pw@cn-hangzhou.log.aliyuncs.com:5432/proj?connect_timeout=10&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
+		{"ConnectTimeout", "logstore://AKID:pw@host/proj?connect_timeout=3", LogStore, "postgresql://AKID:pw@host:5432/proj?connect_timeout=3&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
+		{"SLSScheme", "sls://AKID:pw@host:6432/proj?sslmode=disable&batch=100&max_conns=4", LogStore, "postgresql://AKID:pw@host:6432/proj?connect_timeout=10&sslmode=disable", 100, 4},
+		{"EscapedSecret", "logstore://AKID:" + "S3cr3t%2F%2B%3D%40key" + "@host/proj", LogStore, "postgresql://AKID:S3cr3t%2F+=%40key@host:5432/proj?connect_timeout=10&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +57,19 @@ func TestParseErrors(t *testing.T) {
 		{"ZeroBatch", "logstore://AKID:" + esc + "@host/proj?batch=0", "batch must be at least 1"},
 		{"BadMaxConns", "postgres://u:" + esc + "@db/x?max_conns=-1", "max_conns=-1"},
 		{"Unparsable", "logstore://AKID:" + secret + "@host:port/proj", "percent-encoded"},
+		// A parameter given twice: pgx reads one copy, a check may read the
+		// other (sslmode=verify-full&sslmode=disable would be plaintext).
+		{"RepeatedSSLMode", "logstore://AKID:" + esc + "@host/proj?sslmode=verify-full&sslmode=disable", "parameter sslmode given more than once"},
+		{"RepeatedSSLModePrefer", "logstore://AKID:" + esc + "@host/proj?sslmode=verify-full&sslmode=prefer", "parameter sslmode given more than once"},
+		{"RepeatedPostgres", "postgres://u:" + esc + "@db/x?sslmode=verify-full&sslmode=disable", "parameter sslmode given more than once"},
+		{"RepeatedAny", "postgres://u:" + esc + "@db/x?max_conns=1&application_name=a&max_conns=2", "parameter max_conns given more than once"},
+		{"BadConnectTimeout", "postgres://u:" + esc + "@db/x?connect_timeout=soon", "connect_timeout=soon"},
+		{"SlashInSecret", "logstore://AKID:/S3cr3t@host/proj", "percent-encoded"},
+		{"HashInSecret", "postgres://u:123#S3cr3t@db/x", "percent-encoded"},
+		{"QuestionInSecret", "logstore://AKID:a?S3cr3t@host/proj", "percent-encoded"},
+		{"PortShapedSecret", "logstore://AKID:S3cr3t/x@host:8080/proj", "percent-encoded"},
+		{"SecretBeforeScheme", "AKID:S3cr3t@host://x", "want a URL"},
+		{"Fragment", "postgres://u:" + esc + "@db/x#frag", "'#'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +98,18 @@ func TestRedact(t *testing.T) {
 		{"logstore://AKID:top secret@ho st/proj", "logstore://AKID:xxxxx@ho st/proj"},
 		{"logstore://AKID:top@secret@host:port/proj", "logstore://AKID:xxxxx@host:port/proj"},
 		{"host=db password=topsecret user=u", "host=db password=xxxxx user=u"},
+		// Shapes url.Parse reads differently: everything between :// and
+		// the last @ is user info.
+		{"logstore://AK:/SECRET@host/p", "logstore://AK:xxxxx@host/p"},
+		{"logstore://AK:a#SECRET@host/p", "logstore://AK:xxxxx@host/p"},
+		{"logstore://AK:a?SECRET@host/p", "logstore://AK:xxxxx@host/p"},
+		{"logstore://AK:SECRET/x@host:8080/p", "logstore://AK:xxxxx@host:8080/p"},
+		{"postgres://u:123#SECRET@host/db", "postgres://u:xxxxx@host/db"},
+		{"postgres://u/x:SECRET@host/db", "postgres://xxxxx@host/db"},
+		{"AK:SECRET@host/p", "AK:xxxxx@host/p"},
+		{"x:SECRET@h://y", "x:xxxxx@h://y"},
+		{"postgres://u@db/x?sslpassword=SECRET&a=b", "postgres://u@db/x?sslpassword=xxxxx&a=b"},
+		{"host=db password='top secret' user=u", "host=db password=xxxxx user=u"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
@@ -94,9 +124,50 @@ func TestConfigDoesNotPrintSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{cfg.String(), cfg.GoString(), sprint("%v", cfg), sprint("%+v", cfg), sprint("%#v", cfg), sprint("%s", cfg)} {
+	j, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := json.Marshal(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slogged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&slogged, nil)).Info("opening", "config", cfg)
+	slog.New(slog.NewTextHandler(&slogged, nil)).Info("opening", "config", cfg)
+	if !strings.Contains(slogged.String(), "AKID:xxxxx@host") || !strings.Contains(string(j), "AKID:xxxxx@host") {
+		t.Errorf("slog %q / json %s do not show the redacted DSN", slogged.String(), j)
+	}
+	for _, s := range []string{cfg.String(), cfg.GoString(), sprint("%v", cfg), sprint("%+v", cfg), sprint("%#v", cfg), sprint("%s", cfg), string(j), string(jp), slogged.String()} {
 		if strings.Contains(s, "topsecret") {
 			t.Errorf("%q shows the secret", s)
 		}
+	}
+}
+
+// TestScrub: errors from lower layers lose the secret, keep their chain.
+func TestScrub(t *testing.T) {
+	cfg, err := Parse("postgres://u:" + "S3cr3t%2F%2B%3D%40key" + "@db/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := errors.New("server said: bad password " + secret)
+	got := cfg.Scrub(inner)
+	if strings.Contains(got.Error(), "S3cr3t") || !errors.Is(got, inner) {
+		t.Errorf("Scrub = %q (wraps inner: %v)", got, errors.Is(got, inner))
+	}
+	if plain := errors.New("no secret here"); cfg.Scrub(plain) != plain {
+		t.Error("Scrub changed an error without the secret")
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	long := strings.Repeat("é", 1000)
+	got := truncate(long, 41)
+	if len(got) > 60 || !strings.HasSuffix(got, "…(2000 bytes)") {
+		t.Errorf("truncate = %q", got)
+	}
+	if truncate("short", 40) != "short" {
+		t.Error("truncate changed a short string")
 	}
 }

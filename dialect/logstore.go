@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/schema"
+
+	"github.com/wflog/wflog/dialect/logstoresql"
 )
 
 // TimeBound is the condition wflog adds to every LogStore query. LogStore
@@ -67,8 +70,12 @@ func (d *Dialect) prepareQuery(db *gorm.DB) {
 		db.AddError(unsupported("Offset without Limit", "LogStore pages with LIMIT offset, count; set Limit (≤ 10,000) together with Offset"))
 		return
 	}
-	if cols := d.timeColumns(stmt); len(cols) > 0 {
-		stmt.Context = WithTimeColumns(stmt.Context, cols...)
+	times, nullable := d.readColumns(stmt)
+	if len(times) > 0 {
+		stmt.Context = WithTimeColumns(stmt.Context, times...)
+	}
+	if len(nullable) > 0 {
+		stmt.Context = logstoresql.WithEmptyAsNull(stmt.Context, nullable...)
 	}
 }
 
@@ -160,14 +167,21 @@ var (
 	nullTimeType = reflect.TypeOf(sql.NullTime{})
 )
 
-// timeColumns lists the columns a query scans into time fields: those of the
-// model, and of the destination when it is a different struct.
-func (d *Dialect) timeColumns(stmt *gorm.Statement) []string {
-	var cols []string
+// readColumns lists the columns a query scans into time fields, and those it
+// scans into nullable fields (pointers and sql.Null*, where LogStore's ”
+// means nil): those of the model, and of the destination when it is a
+// different struct.
+func (d *Dialect) readColumns(stmt *gorm.Statement) (times, nullable []string) {
 	add := func(s *schema.Schema) {
 		for _, f := range s.Fields {
-			if f.DBName != "" && (f.IndirectFieldType == timeType || f.IndirectFieldType == nullTimeType) {
-				cols = append(cols, f.DBName)
+			if f.DBName == "" {
+				continue
+			}
+			if f.IndirectFieldType == timeType || f.IndirectFieldType == nullTimeType {
+				times = append(times, f.DBName)
+			}
+			if f.FieldType.Kind() == reflect.Pointer || isSQLNull(f.FieldType) {
+				nullable = append(nullable, f.DBName)
 			}
 		}
 	}
@@ -179,5 +193,22 @@ func (d *Dialect) timeColumns(stmt *gorm.Statement) []string {
 			add(s)
 		}
 	}
-	return cols
+	return times, nullable
+}
+
+// isSQLNull reports whether t is one of database/sql's Null types.
+func isSQLNull(t reflect.Type) bool {
+	return t.PkgPath() == "database/sql" && strings.HasPrefix(t.Name(), "Null")
+}
+
+// IsSet is the condition that a nullable column holds a value. On
+// PostgreSQL it is "col IS NOT NULL". LogStore stores strings: wflog writes
+// nil as ”, and how the endpoint stores a NULL literal is undocumented, so
+// there it is "col > ”", which is false for both NULL and ” and true for
+// any other text (ISO-8601 times, uuids).
+func (d *Dialect) IsSet(col clause.Column) clause.Expression {
+	if !d.Has(Nulls) {
+		return clause.Expr{SQL: "? > ''", Vars: []any{col}}
+	}
+	return clause.Expr{SQL: "? IS NOT NULL", Vars: []any{col}}
 }

@@ -189,6 +189,7 @@ const noTextToTime = "_texttotime=0"
 // database uses WAL (readers do not wait for the writer), a busy timeout,
 // and BEGIN IMMEDIATE transactions, so concurrent writers queue instead of
 // failing; :memory: is one connection's memory, so its pool has one.
+// max_conns defaults to DefaultSQLiteMaxConns.
 func parseSQLite(dsn string) (Config, error) {
 	_, rest, _ := strings.Cut(dsn, "://")
 	path, rawQuery, _ := strings.Cut(rest, "?")
@@ -230,5 +231,9 @@ func parseSQLite(dsn string) (Config, error) {
 }
 
 // DefaultSQLiteMaxConns is the pool size of a SQLite file database unless
-// max_conns says otherwise.
-const DefaultSQLiteMaxConns = 4
+// max_conns says otherwise. SQLite has one writer at a time; with one
+// connection writers queue in Go instead of sleeping in SQLite's busy
+// handler, which measured twice as fast for 16 goroutines saving at once
+// (TestConcurrentSaves/sqlite: 0.6–1.0 s with one, 1.1–2.1 s with four).
+// Raise it for concurrent reads beside a writer (WAL lets them run).
+const DefaultSQLiteMaxConns = 1

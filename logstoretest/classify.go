@@ -276,11 +276,28 @@ func classifyInsert(src string, toks []token, enforce Rule) (statement, error) {
 	if err := checkBody(toks, d, enforce); err != nil {
 		return statement{}, err
 	}
-	sql, _, err := rewriteLimits(src, toks, d, enforce)
+	var target []splice
+	if enforce&RuleTextStorage != 0 {
+		// The logstore's view types its fields for reading; a write stores
+		// text, so it goes to the rows table underneath.
+		if i, ok := insertTarget(toks); ok {
+			target = append(target, splice{start: toks[i].start, end: toks[i].end, text: quoteIdent(toks[i].norm + rowsSuffix)})
+		}
+	}
+	sql, _, err := rewriteLimits(src, toks, d, enforce, target...)
 	if err != nil {
 		return statement{}, err
 	}
 	return statement{kind: stmtForward, sql: sql, windowed: windowed(toks, enforce)}, nil
+}
+
+// insertTarget returns the index of the table name in INSERT INTO name, when
+// the name is bare (a logstore lives directly in the project).
+func insertTarget(toks []token) (int, bool) {
+	if len(toks) < 4 || !toks[1].is("into") || !isName(toks[2]) || toks[3].isPunct('.') {
+		return 0, false
+	}
+	return 2, true
 }
 
 // checkBody applies the rules that look inside a SELECT or INSERT: no
@@ -373,12 +390,13 @@ func applySplices(src string, from, to int, sp []splice) string {
 }
 
 // rewriteLimits applies RuleLimitSyntax and rewrites LogStore's LIMIT
-// offset, count into PostgreSQL's LIMIT count OFFSET offset. It returns the
+// offset, count into PostgreSQL's LIMIT count OFFSET offset, after applying
+// the splices before, which must precede every LIMIT. It returns the
 // statement text to forward and whether the outermost query has a LIMIT (or
 // FETCH), which exempts it from RuleRowCap.
-func rewriteLimits(src string, toks []token, d []int, enforce Rule) (string, bool, error) {
+func rewriteLimits(src string, toks []token, d []int, enforce Rule, before ...splice) (string, bool, error) {
 	strict := enforce&RuleLimitSyntax != 0
-	var sp []splice
+	sp := before // splices that come before any LIMIT
 	topLimit := false
 	for i, t := range toks {
 		switch {

@@ -36,8 +36,9 @@ func TestClassifyForwards(t *testing.T) {
 		{name: "with select", sql: "WITH x AS (SELECT * FROM t) SELECT * FROM x", want: "WITH x AS (SELECT * FROM t) SELECT * FROM x", capRows: true, windowed: true},
 		{name: "is distinct from is no FROM clause", sql: "SELECT a IS DISTINCT FROM b FROM t", want: "SELECT a IS DISTINCT FROM b FROM t", capRows: true, windowed: true},
 		{name: "union", sql: "SELECT a FROM t UNION ALL (SELECT a FROM u)", want: "SELECT a FROM t UNION ALL (SELECT a FROM u)", capRows: true, windowed: true},
-		{name: "multi-row insert", sql: `INSERT INTO "t" ("a","b") VALUES ('x;y',1),('z',2)`, want: `INSERT INTO "t" ("a","b") VALUES ('x;y',1),('z',2)`, windowed: true},
-		{name: "insert select", sql: "INSERT INTO t SELECT * FROM u WHERE __time__ > 0 LIMIT 0, 5", want: "INSERT INTO t SELECT * FROM u WHERE __time__ > 0 LIMIT 5 OFFSET 0"},
+		{name: "multi-row insert", sql: `INSERT INTO "t" ("a","b") VALUES ('x;y',1),('z',2)`, want: `INSERT INTO "t__rows" ("a","b") VALUES ('x;y',1),('z',2)`, windowed: true},
+		{name: "insert select", sql: "INSERT INTO t SELECT * FROM u WHERE __time__ > 0 LIMIT 0, 5", want: `INSERT INTO "t__rows" SELECT * FROM u WHERE __time__ > 0 LIMIT 5 OFFSET 0`},
+		{name: "relaxed text-storage inserts into the view", relax: RuleTextStorage, sql: "INSERT INTO t VALUES (1)", want: "INSERT INTO t VALUES (1)", windowed: true},
 
 		{name: "relaxed limit-syntax forwards OFFSET", relax: RuleLimitSyntax, sql: "SELECT * FROM t LIMIT 10 OFFSET 5", want: "SELECT * FROM t LIMIT 10 OFFSET 5", windowed: true},
 		{name: "relaxed limit-syntax still rewrites paging", relax: RuleLimitSyntax, sql: "SELECT * FROM (SELECT * FROM t LIMIT 1, 20000) s", want: "SELECT * FROM (SELECT * FROM t LIMIT 20000 OFFSET 1) s", capRows: true, windowed: true},
@@ -45,7 +46,7 @@ func TestClassifyForwards(t *testing.T) {
 		{name: "relaxed row-cap", relax: RuleRowCap, sql: "SELECT * FROM t", want: "SELECT * FROM t", windowed: true},
 		{name: "relaxed time-window", relax: RuleTimeWindow, sql: "SELECT * FROM t", want: "SELECT * FROM t", capRows: true},
 		{name: "relaxed transactions", relax: RuleIgnoreTransactions, sql: "BEGIN", want: "BEGIN"},
-		{name: "relaxed constraints", relax: RuleNoConstraints, sql: "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING RETURNING *", want: "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING RETURNING *", windowed: true},
+		{name: "relaxed constraints", relax: RuleNoConstraints | RuleTextStorage, sql: "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING RETURNING *", want: "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING RETURNING *", windowed: true},
 		{name: "relaxed insert-only update", relax: RuleInsertOnly, sql: "UPDATE t SET a = 1", want: "UPDATE t SET a = 1", windowed: true},
 		{name: "relaxed insert-only drop", relax: RuleInsertOnly, sql: "DROP TABLE t", want: `DROP TABLE "t__rows" CASCADE`, windowed: true},
 		{name: "relaxed insert-only drop list", relax: RuleInsertOnly, sql: `DROP TABLE IF EXISTS a, s."B" CASCADE`, want: `DROP TABLE IF EXISTS "a__rows", s."B__rows" CASCADE`, windowed: true},
@@ -202,7 +203,7 @@ func TestClassifyRelaxedSingleStatement(t *testing.T) {
 	for _, st := range stmts {
 		got = append(got, st.sql)
 	}
-	want := []string{"INSERT INTO t VALUES (1)", "SELECT * FROM t LIMIT 2 OFFSET 1"}
+	want := []string{`INSERT INTO "t__rows" VALUES (1)`, "SELECT * FROM t LIMIT 2 OFFSET 1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("statements = %q, want %q", got, want)
 	}

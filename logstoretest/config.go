@@ -74,12 +74,19 @@ type Config struct {
 	// Tests move it to age rows.
 	Now func() time.Time
 
+	// Indexes is each logstore's field index, by logstore name, as SLS's
+	// CreateIndex takes it (see Index and RuleTextStorage); nil means
+	// DefaultIndexes, wflog's. A logstore with no entry is typed by its
+	// CREATE TABLE, with analytics on and no text length limit.
+	Indexes map[string]Index
+
 	// Relax lists the rules to switch off. RuleSimpleQuery cannot be
 	// relaxed.
 	Relax Rule
 
-	// Logf, if set, receives diagnostics such as connections refused and
-	// client I/O errors.
+	// Logf, if set, receives diagnostics such as connections refused,
+	// client I/O errors, and how many rows the time window hid from a read
+	// that does not mention __time__ (counting them costs a query per read).
 	Logf func(format string, args ...any)
 }
 
@@ -121,6 +128,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Indexes == nil {
+		c.Indexes = DefaultIndexes()
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}

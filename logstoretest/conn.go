@@ -442,7 +442,11 @@ func (c *clientConn) run(st statement) (ok bool, err error) {
 	if st.capRows {
 		rowCap = c.srv.cfg.RowCap
 	}
-	return c.forward(st.sql, forwardOptions{rowCap: rowCap})
+	ok, err = c.forward(st.sql, forwardOptions{rowCap: rowCap})
+	if ok && err == nil {
+		c.logHiddenByWindow(st)
+	}
+	return ok, err
 }
 
 // applySettings tells the backend session the clock, the time window and the
@@ -597,5 +601,9 @@ func (c *clientConn) createTable(td *tableDef) (bool, error) {
 			Message: fmt.Sprintf("relation %s already exists", quoteIdent(td.name))})
 		return false, nil
 	}
-	return c.forward(createTableSQL(s.schema, td), forwardOptions{tag: "CREATE TABLE", stripPosition: true})
+	var ix *Index
+	if i, ok := s.cfg.Indexes[td.name]; ok {
+		ix = &i
+	}
+	return c.forward(createTableSQL(s.schema, td, s.enforce&RuleTextStorage != 0, ix), forwardOptions{tag: "CREATE TABLE", stripPosition: true})
 }

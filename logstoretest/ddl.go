@@ -29,6 +29,7 @@ const (
 	settingNowMillis  = "logstore.now_ms"
 	settingWindow     = "logstore.window_start"
 	settingVisible    = "logstore.visible_before_ms"
+	castPrefix        = "__logstore_"
 )
 
 // schemaSQL returns the statements that create the backing schema with the
@@ -43,6 +44,13 @@ DECLARE
 	now_s  text := current_setting('` + settingNowSeconds + `', true);
 	now_ms text := current_setting('` + settingNowMillis + `', true);
 BEGIN
+	IF TG_NARGS > 0 AND TG_ARGV[0] = 'text' THEN
+		-- RuleTextStorage: a log field is a key and a string; NULL is kept as ''.
+		NEW := jsonb_populate_record(NEW, (
+			SELECT COALESCE(jsonb_object_agg(key, ''), '{}'::jsonb)
+			FROM jsonb_each(to_jsonb(NEW))
+			WHERE value = 'null'::jsonb AND key NOT IN ('__time__', '__receive_ms__')));
+	END IF;
 	IF now_s IS NOT NULL AND now_s <> '' THEN
 		-- Written through the emulator: the receive time is the server's clock.
 		NEW.__time__ := now_s::bigint;
@@ -58,6 +66,33 @@ BEGIN
 	END IF;
 	RETURN NEW;
 END
+$logstore$;
+
+-- How analytics reads a text field indexed long or double: text that is not
+-- a number of that type is NULL (RuleTextStorage).
+CREATE FUNCTION @s.` + castPrefix + `long(text) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT AS $logstore$
+	SELECT CASE WHEN $1 ~ '^\s*[-+]?[0-9]{1,19}\s*$' THEN
+		CASE WHEN btrim($1)::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 THEN btrim($1)::bigint END
+	END
+$logstore$;
+
+CREATE FUNCTION @s.` + castPrefix + `double(text) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT AS $logstore$
+	SELECT CASE WHEN $1 ~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,2})?\s*$' THEN btrim($1)::double precision END
+$logstore$;
+
+-- Presto's typeof: the SQL type of an expression, by Presto's names.
+CREATE FUNCTION @s.typeof(anyelement) RETURNS text
+LANGUAGE sql IMMUTABLE AS $logstore$
+	SELECT CASE pg_typeof($1)
+		WHEN 'bigint'::regtype THEN 'bigint'
+		WHEN 'integer'::regtype THEN 'integer'
+		WHEN 'double precision'::regtype THEN 'double'
+		WHEN 'text'::regtype THEN 'varchar'
+		WHEN 'boolean'::regtype THEN 'boolean'
+		ELSE pg_typeof($1)::text
+	END
 $logstore$;
 
 CREATE FUNCTION @s.from_iso8601_timestamp(text) RETURNS timestamptz
@@ -139,14 +174,26 @@ $logstore$;
 }
 
 // createTableSQL returns the statements that create the logstore td in
-// schema, to be sent as one Query message so they commit together.
-func createTableSQL(schema string, td *tableDef) string {
+// schema, to be sent as one Query message so they commit together. With
+// text storage (RuleTextStorage), every column of the rows table is text,
+// NULL is stored as ”, and the view types each field as ix, the logstore's
+// index, says (see viewColumn); INSERT then goes to the rows table (see
+// insertTarget). Otherwise the columns have their declared types and the view
+// passes them through.
+func createTableSQL(schema string, td *tableDef, text bool, ix *Index) string {
 	s := quoteIdent(schema) + "."
 	rows := s + quoteIdent(td.name+rowsSuffix)
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + rows + " (")
 	viewCols := make([]string, 0, len(td.columns)+1)
 	for _, c := range td.columns {
+		if text {
+			b.WriteString(quoteIdent(c.name) + " text, ")
+			if expr, ok := viewColumn(s+castPrefix, c, ix); ok {
+				viewCols = append(viewCols, expr)
+			}
+			continue
+		}
 		b.WriteString(quoteIdent(c.name) + " " + c.def + ", ")
 		viewCols = append(viewCols, quoteIdent(c.name))
 	}
@@ -155,8 +202,12 @@ func createTableSQL(schema string, td *tableDef) string {
 		b.WriteString(", " + c)
 	}
 	b.WriteString(");\n")
+	arg := ""
+	if text {
+		arg = "'text'"
+	}
 	b.WriteString("CREATE TRIGGER " + stampFunction + " BEFORE INSERT ON " + rows +
-		" FOR EACH ROW EXECUTE FUNCTION " + s + stampFunction + "();\n")
+		" FOR EACH ROW EXECUTE FUNCTION " + s + stampFunction + "(" + arg + ");\n")
 	viewCols = append(viewCols, timeColumn)
 	b.WriteString("CREATE VIEW " + s + quoteIdent(td.name) + " AS SELECT " + strings.Join(viewCols, ", ") +
 		" FROM " + rows +

@@ -61,10 +61,20 @@ const (
 	// statement with SQLSTATE 0A000. Relaxed, the statements run one after
 	// another, each under the other rules.
 	RuleSingleStatement
+
+	// RuleTextStorage stores logs as SLS does: every field is a string, and
+	// an INSERT's NULL is stored as ''. What SQL reads is typed by the
+	// logstore's field index (Config.Indexes; wflog's by default): a long or
+	// double field reads its text as a number, or NULL when the text is not
+	// one; a text field reads at most the index's max_text_len characters;
+	// a field without analytics (doc_value off) reads NULL, and a field that
+	// is not indexed cannot be named. Relaxed, columns keep their declared
+	// PostgreSQL types and NULL stays NULL.
+	RuleTextStorage
 )
 
 // allRules is the mask of every defined rule.
-const allRules = RuleSingleStatement<<1 - 1
+const allRules = RuleTextStorage<<1 - 1
 
 // name returns the flag-style name of a single rule, or "" if r is not
 // exactly one defined rule.
@@ -88,6 +98,8 @@ func (r Rule) name() string {
 		return "time-window"
 	case RuleSingleStatement:
 		return "single-statement"
+	case RuleTextStorage:
+		return "text-storage"
 	}
 	return ""
 }

@@ -11,7 +11,7 @@ func TestRuleString(t *testing.T) {
 		RuleRowCap:                            "row-cap",
 		RuleTimeWindow | RuleRowCap:           "row-cap,time-window",
 		RuleSimpleQuery | RuleSingleStatement: "simple-query,single-statement",
-		RuleSingleStatement << 1:              "rule(0x200)",
+		RuleTextStorage << 1:                  "rule(0x400)",
 	}
 	for r, want := range tests {
 		if got := r.String(); got != want {
@@ -59,7 +59,7 @@ func TestParseRule(t *testing.T) {
 
 func TestRuleNames(t *testing.T) {
 	names := RuleNames()
-	if len(names) != 9 || names[0] != "simple-query" || names[8] != "single-statement" {
+	if len(names) != 10 || names[0] != "simple-query" || names[9] != "text-storage" {
 		t.Errorf("RuleNames() = %q", names)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,7 +135,7 @@ func TestRuleInsertOnly(t *testing.T) {
 		}
 	})
 	t.Run("Relaxed", func(t *testing.T) {
-		s := newServer(t, relax(logstoretest.RuleInsertOnly))
+		s := newServer(t, relax(logstoretest.RuleInsertOnly|logstoretest.RuleTextStorage))
 		c := connect(t, s)
 		execSQL(t, c, "CREATE TABLE t (id text, n bigint)")
 		execSQL(t, c, "INSERT INTO t (id, n) VALUES ('a', 1), ('b', 2), ('c', 3)")
@@ -182,7 +183,7 @@ func TestRuleNoConstraints(t *testing.T) {
 		}
 	})
 	t.Run("Relaxed", func(t *testing.T) {
-		s := newServer(t, relax(logstoretest.RuleNoConstraints))
+		s := newServer(t, relax(logstoretest.RuleNoConstraints|logstoretest.RuleTextStorage))
 		c := connect(t, s)
 		execSQL(t, c, "CREATE TABLE k (id text PRIMARY KEY, n bigint DEFAULT 7 NOT NULL)")
 		if got := query(t, c, "INSERT INTO k (id) VALUES ('a') RETURNING id, n"); fmt.Sprint(got) != "[[a 7]]" {
@@ -421,4 +422,50 @@ func TestRuleSingleStatement(t *testing.T) {
 			t.Errorf("rows = %q, want the refused message to have changed nothing", got)
 		}
 	})
+}
+
+// TestTimeWindowLogged: with Logf set, a read that does not mention
+// __time__ logs how many rows of each table it reads the window hid.
+func TestTimeWindowLogged(t *testing.T) {
+	clk := newClock()
+	var mu sync.Mutex
+	var logs []string
+	logf := func(cfg *logstoretest.Config) {
+		cfg.Logf = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			logs = append(logs, fmt.Sprintf(format, args...))
+		}
+	}
+	c := connect(t, newServer(t, withClock(clk), logf))
+	execSQL(t, c, "CREATE TABLE t (id text)")
+	execSQL(t, c, "CREATE TABLE u (id text)")
+	execSQL(t, c, "INSERT INTO t (id) VALUES ('old1'), ('old2')")
+	execSQL(t, c, "INSERT INTO u (id) VALUES ('old')")
+	clk.Advance(time.Hour)
+	execSQL(t, c, "INSERT INTO t (id) VALUES ('new')")
+	taken := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := logs
+		logs = nil
+		return out
+	}
+	taken()
+	if got := column(t, c, "SELECT id FROM t LIMIT 10"); !slices.Equal(got, []string{"new"}) {
+		t.Fatalf("without __time__: %q, want the new row only", got)
+	}
+	want := `logstoretest: time window: 2 row(s) of t older than 15m0s were hidden from "SELECT id FROM t LIMIT 10", which does not mention __time__`
+	if got := taken(); len(got) != 1 || got[0] != want {
+		t.Errorf("logged %q, want %q", got, want)
+	}
+	// Each table it reads; none when __time__ is mentioned.
+	column(t, c, "SELECT t.id FROM t JOIN u ON u.id = t.id LIMIT 10")
+	if got := taken(); len(got) != 2 || !strings.Contains(got[0], "2 row(s) of t ") || !strings.Contains(got[1], "1 row(s) of u ") {
+		t.Errorf("join logged %q", got)
+	}
+	column(t, c, "SELECT id FROM t WHERE __time__ > 0 LIMIT 10")
+	if got := taken(); len(got) != 0 {
+		t.Errorf("with __time__, logged %q", got)
+	}
 }

@@ -24,6 +24,7 @@ import (
 type Server struct {
 	cfg     Config
 	enforce Rule // allRules &^ cfg.Relax
+	verbose bool // Config.Logf was given
 	schema  string
 	app     string // application_name of this server's backend sessions
 	ln      net.Listener
@@ -54,6 +55,7 @@ type Server struct {
 // It returns a *BackendUnavailableError if the backend does not accept a
 // connection, and an error naming the invalid field if cfg is invalid.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	verbose := cfg.Logf != nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -69,6 +71,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		enforce: allRules &^ cfg.Relax,
+		verbose: verbose,
 		schema:  "logstore_" + id,
 		conns:   make(map[*clientConn]struct{}),
 		byPID:   make(map[uint32]*clientConn),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/mirror"
 	"github.com/wflog/wflog/models"
 )
 
@@ -25,6 +26,9 @@ func (r *Runs) SaveBatch(ctx context.Context, runs []models.WorkflowRun) error {
 		if err := validRun(&runs[i]); err != nil {
 			return err
 		}
+	}
+	if r.tiers != nil {
+		return r.saveTiered(ctx, runs)
 	}
 	if err := saveBatch(ctx, r.db, r.d, runs, "workflow_runs", runColumns, runRow); err != nil {
 		return fmt.Errorf("wflog/repo: saving %d runs: %w", len(runs), err)
@@ -54,7 +58,14 @@ func saveBatch[T any](ctx context.Context, db *gorm.DB, d *dialect.Dialect, rows
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
 		err := copyFrom(ctx, pool, table, columns, rows, row)
-		if err == nil || attempt == attempts || !dialect.IsPrimaryKeyViolation(err) {
+		if err == nil {
+			// COPY bypasses GORM's callbacks, where a mirror listens.
+			if m := mirror.Of(db); m != nil {
+				return m.Write(ctx, db, &rows)
+			}
+			return nil
+		}
+		if attempt == attempts || !dialect.IsPrimaryKeyViolation(err) {
 			return err
 		}
 		// Another process wrote one of these (id, version) pairs: newer versions.

@@ -147,185 +147,193 @@ func TestDifferential(t *testing.T) {
 			Start: time.Date(2026, 10, 30, 20, 0, 0, 0, time.UTC)})
 		ref := writeWorkload(t, ctx, runs, nodes, g, runsPerBackend, 7)
 
-		latest := ref.latestRuns()
-		t.Run("Get", func(t *testing.T) {
-			for _, want := range latest {
-				got, err := runs.Get(ctx, want.TenantID, want.AppID, want.ID)
-				if err != nil || !reflect.DeepEqual(norm(*got), norm(want)) {
-					t.Fatalf("Get(%s) = %+v, %v\nwant %+v", want.ID, got, err, want)
-				}
-				got, err = runs.GetByID(ctx, want.ID)
-				if err != nil || got.Version != want.Version {
-					t.Fatalf("GetByID(%s) = %v, %v", want.ID, got, err)
-				}
-				if _, err := runs.Get(ctx, want.TenantID, uuid.New(), want.ID); !errors.Is(err, repo.ErrNotFound) {
-					t.Fatalf("Get with another app = %v, want ErrNotFound", err)
-				}
-			}
-			if _, err := runs.GetByID(ctx, uuid.New()); !errors.Is(err, repo.ErrNotFound) {
-				t.Fatalf("GetByID(unknown) = %v", err)
-			}
-		})
+		checkRepositories(t, ctx, runs, nodes, g, ref)
+	})
+}
 
-		t.Run("List", func(t *testing.T) {
-			for ti := 0; ti < g.Tenants(); ti++ {
-				for ai := 0; ai < g.Apps(); ai++ {
-					tenant, app := g.Tenant(ti), g.App(ti, ai)
-					for _, q := range []repo.ListRuns{
-						{Limit: 7},
-						{Limit: 20},
-						{Limit: 4, Status: []models.RunStatus{models.RunRunning}},
-						{Limit: 5, Status: []models.RunStatus{models.RunSucceeded, models.RunFailed}, TriggeredFrom: []models.RunTriggeredFrom{models.RunFromAppRun}},
-					} {
-						q.TenantID, q.AppID = tenant, app
-						var want []uuid.UUID
-						for _, r := range sortedNewestFirst(latest) {
-							if r.TenantID == tenant && r.AppID == app && (len(q.Status) == 0 || contains(q.Status, r.Status)) &&
-								(len(q.TriggeredFrom) == 0 || contains(q.TriggeredFrom, r.TriggeredFrom)) {
-								want = append(want, r.ID)
-							}
+// checkRepositories asks runs and nodes every question the repositories
+// answer about the rows in ref, which g generated, and compares the answers
+// with the reference's.
+func checkRepositories(t *testing.T, ctx context.Context, runs *repo.Runs, nodes *repo.NodeExecutions, g *workload.Generator, ref *reference) {
+	t.Helper()
+	latest := ref.latestRuns()
+	t.Run("Get", func(t *testing.T) {
+		for _, want := range latest {
+			got, err := runs.Get(ctx, want.TenantID, want.AppID, want.ID)
+			if err != nil || !reflect.DeepEqual(norm(*got), norm(want)) {
+				t.Fatalf("Get(%s) = %+v, %v\nwant %+v", want.ID, got, err, want)
+			}
+			got, err = runs.GetByID(ctx, want.ID)
+			if err != nil || got.Version != want.Version {
+				t.Fatalf("GetByID(%s) = %v, %v", want.ID, got, err)
+			}
+			if _, err := runs.Get(ctx, want.TenantID, uuid.New(), want.ID); !errors.Is(err, repo.ErrNotFound) {
+				t.Fatalf("Get with another app = %v, want ErrNotFound", err)
+			}
+		}
+		if _, err := runs.GetByID(ctx, uuid.New()); !errors.Is(err, repo.ErrNotFound) {
+			t.Fatalf("GetByID(unknown) = %v", err)
+		}
+	})
+
+	t.Run("List", func(t *testing.T) {
+		for ti := 0; ti < g.Tenants(); ti++ {
+			for ai := 0; ai < g.Apps(); ai++ {
+				tenant, app := g.Tenant(ti), g.App(ti, ai)
+				for _, q := range []repo.ListRuns{
+					{Limit: 7},
+					{Limit: 20},
+					{Limit: 4, Status: []models.RunStatus{models.RunRunning}},
+					{Limit: 5, Status: []models.RunStatus{models.RunSucceeded, models.RunFailed}, TriggeredFrom: []models.RunTriggeredFrom{models.RunFromAppRun}},
+				} {
+					q.TenantID, q.AppID = tenant, app
+					var want []uuid.UUID
+					for _, r := range sortedNewestFirst(latest) {
+						if r.TenantID == tenant && r.AppID == app && (len(q.Status) == 0 || contains(q.Status, r.Status)) &&
+							(len(q.TriggeredFrom) == 0 || contains(q.TriggeredFrom, r.TriggeredFrom)) {
+							want = append(want, r.ID)
 						}
-						var got []uuid.UUID
-						for page := 0; ; page++ {
-							p, err := runs.List(ctx, q)
-							if err != nil {
-								t.Fatal(err)
-							}
-							for _, r := range p.Runs {
-								got = append(got, r.ID)
-							}
-							if wantMore := len(got) < len(want); p.HasMore != wantMore {
-								t.Fatalf("page %d of %+v: HasMore = %v after %d of %d", page, q, p.HasMore, len(got), len(want))
-							}
-							if !p.HasMore {
-								break
-							}
-							q.LastID = p.Runs[len(p.Runs)-1].ID
+					}
+					var got []uuid.UUID
+					for page := 0; ; page++ {
+						p, err := runs.List(ctx, q)
+						if err != nil {
+							t.Fatal(err)
 						}
-						if fmt.Sprint(got) != fmt.Sprint(want) {
-							t.Fatalf("List %+v:\n got %v\nwant %v", q, got, want)
+						for _, r := range p.Runs {
+							got = append(got, r.ID)
 						}
+						if wantMore := len(got) < len(want); p.HasMore != wantMore {
+							t.Fatalf("page %d of %+v: HasMore = %v after %d of %d", page, q, p.HasMore, len(got), len(want))
+						}
+						if !p.HasMore {
+							break
+						}
+						q.LastID = p.Runs[len(p.Runs)-1].ID
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("List %+v:\n got %v\nwant %v", q, got, want)
 					}
 				}
 			}
-			if _, err := runs.List(ctx, repo.ListRuns{TenantID: g.Tenant(0), AppID: g.App(0, 0), LastID: uuid.New()}); !errors.Is(err, repo.ErrNotFound) {
-				t.Errorf("List after an unknown run = %v, want ErrNotFound", err)
-			}
-		})
+		}
+		if _, err := runs.List(ctx, repo.ListRuns{TenantID: g.Tenant(0), AppID: g.App(0, 0), LastID: uuid.New()}); !errors.Is(err, repo.ErrNotFound) {
+			t.Errorf("List after an unknown run = %v, want ErrNotFound", err)
+		}
+	})
 
-		mid := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-		t.Run("CountByStatus", func(t *testing.T) {
-			for ti := 0; ti < g.Tenants(); ti++ {
-				for ai := 0; ai < g.Apps(); ai++ {
-					for _, q := range []repo.CountRuns{{}, {Since: mid}, {TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}}} {
-						q.TenantID, q.AppID = g.Tenant(ti), g.App(ti, ai)
-						want := repo.StatusCounts{ByStatus: map[models.RunStatus]int64{}}
-						for _, r := range latest {
-							if r.TenantID == q.TenantID && r.AppID == q.AppID && !r.CreatedAt.Before(q.Since) &&
-								(len(q.TriggeredFrom) == 0 || contains(q.TriggeredFrom, r.TriggeredFrom)) {
-								want.ByStatus[r.Status]++
-								want.Total++
-							}
+	mid := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	t.Run("CountByStatus", func(t *testing.T) {
+		for ti := 0; ti < g.Tenants(); ti++ {
+			for ai := 0; ai < g.Apps(); ai++ {
+				for _, q := range []repo.CountRuns{{}, {Since: mid}, {TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}}} {
+					q.TenantID, q.AppID = g.Tenant(ti), g.App(ti, ai)
+					want := repo.StatusCounts{ByStatus: map[models.RunStatus]int64{}}
+					for _, r := range latest {
+						if r.TenantID == q.TenantID && r.AppID == q.AppID && !r.CreatedAt.Before(q.Since) &&
+							(len(q.TriggeredFrom) == 0 || contains(q.TriggeredFrom, r.TriggeredFrom)) {
+							want.ByStatus[r.Status]++
+							want.Total++
 						}
-						got, err := runs.CountByStatus(ctx, q)
-						if err != nil || !reflect.DeepEqual(got, want) {
-							t.Fatalf("CountByStatus %+v = %+v, %v; want %+v", q, got, err, want)
-						}
+					}
+					got, err := runs.CountByStatus(ctx, q)
+					if err != nil || !reflect.DeepEqual(got, want) {
+						t.Fatalf("CountByStatus %+v = %+v, %v; want %+v", q, got, err, want)
 					}
 				}
 			}
-		})
+		}
+	})
 
-		t.Run("Daily", func(t *testing.T) {
-			var zones []*time.Location
-			for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York"} {
-				loc, err := time.LoadLocation(name)
+	t.Run("Daily", func(t *testing.T) {
+		var zones []*time.Location
+		for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York"} {
+			loc, err := time.LoadLocation(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zones = append(zones, loc)
+		}
+		for _, loc := range zones {
+			for _, finishedOnly := range []bool{false, true} {
+				for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)}} {
+					s := repo.Stats{TenantID: g.Tenant(1), AppID: g.App(1, 0), Location: loc, FinishedOnly: finishedOnly, From: window[0], To: window[1]}
+					rows := latest
+					if finishedOnly {
+						rows = ref.finishedRuns()
+					}
+					checkDaily(t, ctx, runs, s, rows)
+				}
+			}
+		}
+	})
+
+	latestNodes := ref.latestNodes()
+	t.Run("Nodes", func(t *testing.T) {
+		for _, run := range latest[:20] {
+			for _, order := range []repo.NodeOrder{{}, {By: repo.ByIndex, Descending: true}, {By: repo.ByCreatedAt}, {By: repo.ByCreatedAt, Descending: true}} {
+				var want []models.WorkflowNodeExecution
+				for _, e := range latestNodes {
+					if e.WorkflowRunID != nil && *e.WorkflowRunID == run.ID {
+						want = append(want, normNode(e))
+					}
+				}
+				sortNodes(want, order)
+				got, err := nodes.ListByRun(ctx, run.TenantID, run.AppID, run.ID, order)
 				if err != nil {
 					t.Fatal(err)
 				}
-				zones = append(zones, loc)
-			}
-			for _, loc := range zones {
-				for _, finishedOnly := range []bool{false, true} {
-					for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)}} {
-						s := repo.Stats{TenantID: g.Tenant(1), AppID: g.App(1, 0), Location: loc, FinishedOnly: finishedOnly, From: window[0], To: window[1]}
-						rows := latest
-						if finishedOnly {
-							rows = ref.finishedRuns()
-						}
-						checkDaily(t, ctx, runs, s, rows)
-					}
+				for i := range got {
+					got[i] = normNode(got[i])
+				}
+				if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
+					t.Fatalf("ListByRun(%s, %+v): got %d, want %d executions\n got %v\nwant %v", run.ID, order, len(got), len(want), nodeIDs(got), nodeIDs(want))
 				}
 			}
-		})
-
-		latestNodes := ref.latestNodes()
-		t.Run("Nodes", func(t *testing.T) {
-			for _, run := range latest[:20] {
-				for _, order := range []repo.NodeOrder{{}, {By: repo.ByIndex, Descending: true}, {By: repo.ByCreatedAt}, {By: repo.ByCreatedAt, Descending: true}} {
-					var want []models.WorkflowNodeExecution
-					for _, e := range latestNodes {
-						if e.WorkflowRunID != nil && *e.WorkflowRunID == run.ID {
-							want = append(want, normNode(e))
-						}
-					}
-					sortNodes(want, order)
-					got, err := nodes.ListByRun(ctx, run.TenantID, run.AppID, run.ID, order)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i := range got {
-						got[i] = normNode(got[i])
-					}
-					if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
-						t.Fatalf("ListByRun(%s, %+v): got %d, want %d executions\n got %v\nwant %v", run.ID, order, len(got), len(want), nodeIDs(got), nodeIDs(want))
-					}
-				}
-				if other, err := nodes.ListByRun(ctx, run.TenantID, uuid.New(), run.ID, repo.NodeOrder{}); err != nil || len(other) != 0 {
-					t.Fatalf("ListByRun with another app = %d executions, %v", len(other), err)
+			if other, err := nodes.ListByRun(ctx, run.TenantID, uuid.New(), run.ID, repo.NodeOrder{}); err != nil || len(other) != 0 {
+				t.Fatalf("ListByRun with another app = %d executions, %v", len(other), err)
+			}
+		}
+		for _, e := range latestNodes[:30] {
+			got, err := nodes.Get(ctx, e.TenantID, e.ID)
+			if err != nil || !reflect.DeepEqual(normNode(*got), normNode(e)) {
+				t.Fatalf("Get node %s = %+v, %v", e.ID, got, err)
+			}
+			if _, err := nodes.Get(ctx, uuid.New(), e.ID); !errors.Is(err, repo.ErrNotFound) {
+				t.Fatalf("Get node with another tenant = %v", err)
+			}
+			// Last: the newest execution of this node that is not paused.
+			var want *models.WorkflowNodeExecution
+			for i := range latestNodes {
+				c := &latestNodes[i]
+				if c.TenantID == e.TenantID && c.AppID == e.AppID && c.WorkflowID == e.WorkflowID && c.NodeID == e.NodeID && c.Status != models.NodePaused &&
+					(want == nil || c.CreatedAt.After(want.CreatedAt) || c.CreatedAt.Equal(want.CreatedAt) && c.ID.String() > want.ID.String()) {
+					want = c
 				}
 			}
-			for _, e := range latestNodes[:30] {
-				got, err := nodes.Get(ctx, e.TenantID, e.ID)
-				if err != nil || !reflect.DeepEqual(normNode(*got), normNode(e)) {
-					t.Fatalf("Get node %s = %+v, %v", e.ID, got, err)
-				}
-				if _, err := nodes.Get(ctx, uuid.New(), e.ID); !errors.Is(err, repo.ErrNotFound) {
-					t.Fatalf("Get node with another tenant = %v", err)
-				}
-				// Last: the newest execution of this node that is not paused.
-				var want *models.WorkflowNodeExecution
-				for i := range latestNodes {
-					c := &latestNodes[i]
-					if c.TenantID == e.TenantID && c.AppID == e.AppID && c.WorkflowID == e.WorkflowID && c.NodeID == e.NodeID && c.Status != models.NodePaused &&
-						(want == nil || c.CreatedAt.After(want.CreatedAt) || c.CreatedAt.Equal(want.CreatedAt) && c.ID.String() > want.ID.String()) {
-						want = c
-					}
-				}
-				last, err := nodes.Last(ctx, e.TenantID, e.AppID, e.WorkflowID, e.NodeID)
-				switch {
-				case want == nil && !errors.Is(err, repo.ErrNotFound):
-					t.Fatalf("Last(%s) = %v, %v; want ErrNotFound", e.NodeID, last, err)
-				case want != nil && (err != nil || last.ID != want.ID || last.Version != want.Version):
-					t.Fatalf("Last(%s) = %v, %v; want %s", e.NodeID, last, err, want.ID)
-				}
+			last, err := nodes.Last(ctx, e.TenantID, e.AppID, e.WorkflowID, e.NodeID)
+			switch {
+			case want == nil && !errors.Is(err, repo.ErrNotFound):
+				t.Fatalf("Last(%s) = %v, %v; want ErrNotFound", e.NodeID, last, err)
+			case want != nil && (err != nil || last.ID != want.ID || last.Version != want.Version):
+				t.Fatalf("Last(%s) = %v, %v; want %s", e.NodeID, last, err, want.ID)
 			}
-			var ids []uuid.UUID
-			want := map[uuid.UUID]int64{}
-			tenant := latest[0].TenantID
-			for _, run := range latest {
-				ids = append(ids, run.ID)
+		}
+		var ids []uuid.UUID
+		want := map[uuid.UUID]int64{}
+		tenant := latest[0].TenantID
+		for _, run := range latest {
+			ids = append(ids, run.ID)
+		}
+		for _, e := range latestNodes {
+			if e.TenantID == tenant && e.WorkflowRunID != nil {
+				want[*e.WorkflowRunID]++
 			}
-			for _, e := range latestNodes {
-				if e.TenantID == tenant && e.WorkflowRunID != nil {
-					want[*e.WorkflowRunID]++
-				}
-			}
-			got, err := nodes.CountByRuns(ctx, tenant, ids)
-			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Fatalf("CountByRuns = %v, %v; want %v", got, err, want)
-			}
-		})
+		}
+		got, err := nodes.CountByRuns(ctx, tenant, ids)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("CountByRuns = %v, %v; want %v", got, err, want)
+		}
 	})
 }
 

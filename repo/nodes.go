@@ -22,14 +22,27 @@ type NodeExecutions struct {
 	db     *gorm.DB
 	d      *dialect.Dialect
 	recent *recent[models.WorkflowNodeExecution]
+	span   span              // the created_at this store answers for; open for one database
+	tiers  []*NodeExecutions // a tiered repository's tiers, newest first (WithOlderTier)
 }
 
 // NewNodeExecutions returns the node-execution repository on db.
 func NewNodeExecutions(db *gorm.DB, opts ...Option) *NodeExecutions {
 	o := buildOptions(db, opts)
+	if o.olderTier == nil {
+		return newNodeExecutions(db, o, span{})
+	}
+	return &NodeExecutions{db: db, d: dialect.Of(db), tiers: []*NodeExecutions{
+		newNodeExecutions(db, o, span{from: o.cutover}),
+		newNodeExecutions(o.olderTier, buildOptions(o.olderTier, opts), span{to: o.cutover}),
+	}}
+}
+
+func newNodeExecutions(db *gorm.DB, o options, sp span) *NodeExecutions {
 	return &NodeExecutions{
-		db: db,
-		d:  dialect.Of(db),
+		db:   db,
+		d:    dialect.Of(db),
+		span: sp,
 		recent: newRecent(o.recentTTL, o.recentSize,
 			func(n *models.WorkflowNodeExecution) appendonly.Version { return n.Version },
 			func(n *models.WorkflowNodeExecution) (uuid.UUID, bool) {
@@ -58,10 +71,11 @@ func (n *NodeExecutions) Save(ctx context.Context, e *models.WorkflowNodeExecuti
 	if err := validNode(e); err != nil {
 		return err
 	}
-	if err := n.db.WithContext(ctx).Save(e).Error; err != nil {
+	s := n.storeFor(&e.CreatedAt)
+	if err := s.db.WithContext(ctx).Save(e).Error; err != nil {
 		return fmt.Errorf("wflog/repo: saving node execution %s: %w", e.ID, err)
 	}
-	n.recent.put(e.ID, *e)
+	s.recent.put(e.ID, *e)
 	return nil
 }
 
@@ -72,6 +86,9 @@ func (n *NodeExecutions) SaveBatch(ctx context.Context, es []models.WorkflowNode
 		if err := validNode(&es[i]); err != nil {
 			return err
 		}
+	}
+	if n.tiers != nil {
+		return n.saveTiered(ctx, es)
 	}
 	if err := saveBatch(ctx, n.db, n.d, es, "workflow_node_executions", nodeColumns, nodeRow); err != nil {
 		return fmt.Errorf("wflog/repo: saving %d node executions: %w", len(es), err)
@@ -85,17 +102,19 @@ func (n *NodeExecutions) SaveBatch(ctx context.Context, es []models.WorkflowNode
 // Get returns the latest version of a tenant's node execution, or
 // ErrNotFound.
 func (n *NodeExecutions) Get(ctx context.Context, tenantID, id uuid.UUID) (*models.WorkflowNodeExecution, error) {
-	var e models.WorkflowNodeExecution
-	err := newestVersion(n.db.WithContext(ctx), id, owned("tenant_id", tenantID)).Take(&e).Error
-	found := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("wflog/repo: reading node execution %s: %w", id, err)
+	for _, s := range n.stores() {
+		var e models.WorkflowNodeExecution
+		err := newestVersion(s.db.WithContext(ctx), id, owned("tenant_id", tenantID)).Take(&e).Error
+		found := err == nil
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, fmt.Errorf("wflog/repo: reading node execution %s: %w", id, err)
+		}
+		e, found = s.recent.fresher(id, e, found)
+		if found && e.TenantID == tenantID && s.span.contains(e.CreatedAt) {
+			return &e, nil
+		}
 	}
-	e, found = n.recent.fresher(id, e, found)
-	if !found || e.TenantID != tenantID {
-		return nil, fmt.Errorf("wflog/repo: node execution %s: %w", id, ErrNotFound)
-	}
-	return &e, nil
+	return nil, fmt.Errorf("wflog/repo: node execution %s: %w", id, ErrNotFound)
 }
 
 func forTenant(tenantID uuid.UUID) scopes.Scope {
@@ -145,11 +164,27 @@ func (n *NodeExecutions) ListByRun(ctx context.Context, tenantID, appID, runID u
 	if err != nil {
 		return nil, err
 	}
+	var all []models.WorkflowNodeExecution
+	for _, s := range n.stores() {
+		es, err := s.listByRun(ctx, tenantID, appID, runID, order, cols)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, es...)
+	}
+	if n.tiers != nil {
+		sort.SliceStable(all, func(i, j int) bool { return nodeLess(&all[i], &all[j], order) })
+	}
+	return all, nil
+}
+
+// listByRun is ListByRun on one store.
+func (n *NodeExecutions) listByRun(ctx context.Context, tenantID, appID, runID uuid.UUID, order NodeOrder, cols []clause.Column) ([]models.WorkflowNodeExecution, error) {
 	orderBy := clause.OrderBy{}
 	for _, c := range cols {
 		orderBy.Columns = append(orderBy.Columns, clause.OrderByColumn{Column: c, Desc: order.Descending})
 	}
-	owner := []scopes.Scope{scopes.ForApp(tenantID, appID), inRun(runID)}
+	owner := []scopes.Scope{scopes.ForApp(tenantID, appID), inRun(runID), n.span.scope()}
 	var all []models.WorkflowNodeExecution
 	for {
 		tx := n.db.WithContext(ctx)
@@ -232,9 +267,27 @@ func inRun(runID uuid.UUID) scopes.Scope {
 // Last returns the latest execution of a node of a workflow that is not
 // paused (the one a console shows as the node's last run), or ErrNotFound.
 func (n *NodeExecutions) Last(ctx context.Context, tenantID, appID, workflowID uuid.UUID, nodeID string) (*models.WorkflowNodeExecution, error) {
+	var last *models.WorkflowNodeExecution
+	for _, s := range n.stores() {
+		e, err := s.last(ctx, tenantID, appID, workflowID, nodeID)
+		if err != nil {
+			return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, err)
+		}
+		if e != nil && (last == nil || nodeLess(last, e, NodeOrder{By: ByCreatedAt})) {
+			last = e
+		}
+	}
+	if last == nil {
+		return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, ErrNotFound)
+	}
+	return last, nil
+}
+
+// last is Last on one store; nil when it has none.
+func (n *NodeExecutions) last(ctx context.Context, tenantID, appID, workflowID uuid.UUID, nodeID string) (*models.WorkflowNodeExecution, error) {
 	var e models.WorkflowNodeExecution
 	err := n.db.WithContext(ctx).
-		Scopes(scopes.Latest(scopes.ForApp(tenantID, appID), func(db *gorm.DB) *gorm.DB {
+		Scopes(scopes.Latest(scopes.ForApp(tenantID, appID), n.span.scope(), func(db *gorm.DB) *gorm.DB {
 			return db.Where(clause.And(
 				clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "workflow_id"}, Value: workflowID},
 				clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "node_id"}, Value: nodeID},
@@ -246,10 +299,10 @@ func (n *NodeExecutions) Last(ctx context.Context, tenantID, appID, workflowID u
 			{Column: clause.Column{Table: clause.CurrentTable, Name: "id"}, Desc: true},
 		}}).Take(&e).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, ErrNotFound)
+		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, err)
+		return nil, err
 	}
 	return &e, nil
 }
@@ -265,20 +318,22 @@ func (n *NodeExecutions) CountByRuns(ctx context.Context, tenantID uuid.UUID, ru
 	for i, id := range runIDs {
 		ids[i] = id
 	}
-	var rows []struct {
-		WorkflowRunID uuid.UUID
-		N             int64
-	}
-	err := n.db.WithContext(ctx).Model(&models.WorkflowNodeExecution{}).
-		Scopes(scopes.Latest(forTenant(tenantID), func(db *gorm.DB) *gorm.DB {
-			return db.Where(clause.IN{Column: clause.Column{Table: clause.CurrentTable, Name: "workflow_run_id"}, Values: ids})
-		})).
-		Select("workflow_run_id, count(*) AS n").Group("workflow_run_id").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("wflog/repo: counting node executions of %d runs: %w", len(runIDs), err)
-	}
-	for _, r := range rows {
-		counts[r.WorkflowRunID] = r.N
+	for _, s := range n.stores() {
+		var rows []struct {
+			WorkflowRunID uuid.UUID
+			N             int64
+		}
+		err := s.db.WithContext(ctx).Model(&models.WorkflowNodeExecution{}).
+			Scopes(scopes.Latest(forTenant(tenantID), s.span.scope(), func(db *gorm.DB) *gorm.DB {
+				return db.Where(clause.IN{Column: clause.Column{Table: clause.CurrentTable, Name: "workflow_run_id"}, Values: ids})
+			})).
+			Select("workflow_run_id, count(*) AS n").Group("workflow_run_id").Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("wflog/repo: counting node executions of %d runs: %w", len(runIDs), err)
+		}
+		for _, r := range rows {
+			counts[r.WorkflowRunID] += r.N
+		}
 	}
 	return counts, nil
 }

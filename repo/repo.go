@@ -34,6 +34,9 @@ type options struct {
 	recentTTL  time.Duration
 	recentSize int
 	recentSet  bool
+
+	olderTier *gorm.DB  // WithOlderTier: rows created before cutover live here
+	cutover   time.Time // where the tiers meet
 }
 
 // Defaults of the read-your-writes cache.

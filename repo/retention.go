@@ -16,7 +16,17 @@ import (
 // ExpiredBatch returns up to limit runs created before before, oldest first,
 // in their current state: the next batch for a retention job to delete with
 // DeleteByIDs. PostgreSQL and SQLite; LogStore expires rows by its TTL.
+//
+// On a tiered repository (WithOlderTier) every retention method works on
+// the tiers that can delete. ExpiredBatch returns their runs; once they have
+// none left, if before reaches a LogStore tier, it returns an error matching
+// dialect.ErrUnsupported that names that tier, so a retention job ends by
+// hearing what the logstore's TTL must do. DeleteExpired and DeleteByApp
+// report such a tier the same way, beside what they deleted.
 func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([]models.WorkflowRun, error) {
+	if r.tiers != nil {
+		return r.expiredBatchTiered(ctx, before, limit)
+	}
 	if !r.d.Has(dialect.Delete) {
 		return nil, unsupportedRetention(r.d, "ExpiredBatch")
 	}
@@ -36,6 +46,9 @@ func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([
 // executions, in one transaction, and returns how many runs it deleted.
 // PostgreSQL and SQLite.
 func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) {
+	if r.tiers != nil {
+		return r.deleteTiered("DeleteByIDs", never, func(t *Runs) (int64, error) { return t.DeleteByIDs(ctx, ids) })
+	}
 	if !r.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(r.d, "DeleteByIDs")
 	}
@@ -60,6 +73,9 @@ func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) 
 // DeleteByApp deletes every run of an app, with its node executions, batch
 // runs per transaction, and returns how many runs it deleted. PostgreSQL and SQLite.
 func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
+	if r.tiers != nil {
+		return r.deleteTiered("DeleteByApp", always, func(t *Runs) (int64, error) { return t.DeleteByApp(ctx, tenantID, appID, batch) })
+	}
 	if !r.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(r.d, "DeleteByApp")
 	}
@@ -88,18 +104,27 @@ func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch
 // DeleteExpired deletes every version of the node executions created before
 // before, batch at a time, and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, batch int) (int64, error) {
+	if n.tiers != nil {
+		return n.deleteTiered("DeleteExpired", func(s span) bool { return s.reaches(before) }, func(t *NodeExecutions) (int64, error) { return t.DeleteExpired(ctx, before, batch) })
+	}
 	return n.deleteInBatches(ctx, "DeleteExpired", batch, scopes.CreatedBetween(time.Time{}, before))
 }
 
 // DeleteByApp deletes every version of an app's node executions (single-step
 // runs included), batch at a time. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
+	if n.tiers != nil {
+		return n.deleteTiered("DeleteByApp", always, func(t *NodeExecutions) (int64, error) { return t.DeleteByApp(ctx, tenantID, appID, batch) })
+	}
 	return n.deleteInBatches(ctx, "DeleteByApp", batch, scopes.ForApp(tenantID, appID))
 }
 
 // DeleteByRuns deletes every version of the node executions of the given
 // runs and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByRuns(ctx context.Context, runIDs []uuid.UUID) (int64, error) {
+	if n.tiers != nil {
+		return n.deleteTiered("DeleteByRuns", never, func(t *NodeExecutions) (int64, error) { return t.DeleteByRuns(ctx, runIDs) })
+	}
 	if !n.d.Has(dialect.Delete) {
 		return 0, unsupportedRetention(n.d, "DeleteByRuns")
 	}

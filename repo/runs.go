@@ -21,14 +21,27 @@ type Runs struct {
 	db     *gorm.DB
 	d      *dialect.Dialect
 	recent *recent[models.WorkflowRun]
+	span   span    // the created_at this store answers for; open for one database
+	tiers  []*Runs // a tiered repository's tiers, newest first (WithOlderTier)
 }
 
 // NewRuns returns the run repository on db (from wflog.Open).
 func NewRuns(db *gorm.DB, opts ...Option) *Runs {
 	o := buildOptions(db, opts)
+	if o.olderTier == nil {
+		return newRuns(db, o, span{})
+	}
+	return &Runs{db: db, d: dialect.Of(db), tiers: []*Runs{
+		newRuns(db, o, span{from: o.cutover}),
+		newRuns(o.olderTier, buildOptions(o.olderTier, opts), span{to: o.cutover}),
+	}}
+}
+
+func newRuns(db *gorm.DB, o options, sp span) *Runs {
 	return &Runs{
-		db: db,
-		d:  dialect.Of(db),
+		db:   db,
+		d:    dialect.Of(db),
+		span: sp,
 		recent: newRecent(o.recentTTL, o.recentSize,
 			func(r *models.WorkflowRun) appendonly.Version { return r.Version }, nil),
 	}
@@ -40,10 +53,11 @@ func (r *Runs) Save(ctx context.Context, run *models.WorkflowRun) error {
 	if err := validRun(run); err != nil {
 		return err
 	}
-	if err := r.db.WithContext(ctx).Save(run).Error; err != nil {
+	s := r.storeFor(&run.CreatedAt)
+	if err := s.db.WithContext(ctx).Save(run).Error; err != nil {
 		return fmt.Errorf("wflog/repo: saving run %s: %w", run.ID, err)
 	}
-	r.recent.put(run.ID, *run)
+	s.recent.put(run.ID, *run)
 	return nil
 }
 
@@ -79,17 +93,20 @@ func (r *Runs) GetByID(ctx context.Context, runID uuid.UUID) (*models.WorkflowRu
 }
 
 func (r *Runs) latest(ctx context.Context, id uuid.UUID, owner ...clause.Expression) (*models.WorkflowRun, error) {
-	var run models.WorkflowRun
-	err := newestVersion(r.db.WithContext(ctx), id, owner...).Take(&run).Error
-	found := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("wflog/repo: reading run %s: %w", id, err)
+	// A tier answers only for its own span: another tier may hold a copy.
+	for _, s := range r.stores() {
+		var run models.WorkflowRun
+		err := newestVersion(s.db.WithContext(ctx), id, owner...).Take(&run).Error
+		found := err == nil
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, fmt.Errorf("wflog/repo: reading run %s: %w", id, err)
+		}
+		run, found = s.recent.fresher(id, run, found)
+		if found && s.span.contains(run.CreatedAt) {
+			return &run, nil
+		}
 	}
-	run, found = r.recent.fresher(id, run, found)
-	if !found {
-		return nil, fmt.Errorf("wflog/repo: run %s: %w", id, ErrNotFound)
-	}
-	return &run, nil
+	return nil, fmt.Errorf("wflog/repo: run %s: %w", id, ErrNotFound)
 }
 
 // newestVersion reads one row's latest version the cheapest way there is:
@@ -149,13 +166,42 @@ func (r *Runs) List(ctx context.Context, q ListRuns) (RunPage, error) {
 			return RunPage{}, fmt.Errorf("wflog/repo: status %q: want one of %v", s, models.RunStatuses)
 		}
 	}
-	owner := []scopes.Scope{scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...)}
+	var after *models.WorkflowRun
 	if q.LastID != uuid.Nil {
 		last, err := r.Get(ctx, q.TenantID, q.AppID, q.LastID)
 		if err != nil {
 			return RunPage{}, fmt.Errorf("wflog/repo: the page after run %s: %w", q.LastID, err)
 		}
-		owner = append(owner, r.beyond(last.CreatedAt, last.ID))
+		after = last
+	}
+	// Tiers are newest first and their spans do not overlap, so the page
+	// is the newer tier's runs, then the older's, up to limit+1.
+	var runs []models.WorkflowRun
+	for _, s := range r.stores() {
+		if after != nil && !s.span.from.IsZero() && after.CreatedAt.Before(s.span.from) {
+			continue // the cursor is past this tier
+		}
+		page, err := s.page(ctx, q, after, limit+1-len(runs))
+		if err != nil {
+			return RunPage{}, fmt.Errorf("wflog/repo: listing runs of app %s: %w", q.AppID, err)
+		}
+		if runs = append(runs, page...); len(runs) > limit {
+			break
+		}
+	}
+	page := RunPage{Runs: runs, HasMore: len(runs) > limit}
+	if page.HasMore {
+		page.Runs = runs[:limit]
+	}
+	return page, nil
+}
+
+// page reads up to n of this store's runs that q selects, newest first,
+// after the run after (nil: from the newest).
+func (r *Runs) page(ctx context.Context, q ListRuns, after *models.WorkflowRun, n int) ([]models.WorkflowRun, error) {
+	owner := []scopes.Scope{scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), r.span.scope()}
+	if after != nil {
+		owner = append(owner, r.beyond(after.CreatedAt, after.ID))
 	}
 	tx := r.db.WithContext(ctx).Scopes(scopes.Latest(owner...))
 	if len(q.Status) > 0 {
@@ -165,15 +211,8 @@ func (r *Runs) List(ctx context.Context, q ListRuns) (RunPage, error) {
 	err := tx.Order(clause.OrderBy{Columns: []clause.OrderByColumn{
 		{Column: clause.Column{Table: clause.CurrentTable, Name: "created_at"}, Desc: true},
 		{Column: clause.Column{Table: clause.CurrentTable, Name: "id"}, Desc: true},
-	}}).Limit(limit + 1).Find(&runs).Error
-	if err != nil {
-		return RunPage{}, fmt.Errorf("wflog/repo: listing runs of app %s: %w", q.AppID, err)
-	}
-	page := RunPage{Runs: runs, HasMore: len(runs) > limit}
-	if page.HasMore {
-		page.Runs = runs[:limit]
-	}
-	return page, nil
+	}}).Limit(n).Find(&runs).Error
+	return runs, err
 }
 
 // beyond selects the runs after (createdAt, id) in newest-first order. Both

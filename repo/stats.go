@@ -30,6 +30,9 @@ type StatusCounts struct {
 // CountByStatus counts an app's runs by their current status: the latest
 // version of each run, exactly.
 func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, error) {
+	if r.tiers != nil {
+		return r.countTiered(ctx, q)
+	}
 	var rows []struct {
 		Status models.RunStatus
 		N      int64
@@ -77,12 +80,18 @@ type DailyAverage struct {
 
 // DailyRuns counts the runs created each day. Days without runs are absent.
 func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyRunsTiered(ctx, s)
+	}
 	return r.dailyCounts(ctx, s, "count(*)")
 }
 
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyTerminalsTiered(ctx, s)
+	}
 	rows, err := r.perUser(ctx, s)
 	if err != nil {
 		return nil, err
@@ -97,6 +106,9 @@ func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error
 // DailyTokenCosts sums the tokens of the runs created each day, each run
 // counted with its current total (or, FinishedOnly, its last finished one).
 func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if r.tiers != nil {
+		return r.dailyTokensTiered(ctx, s)
+	}
 	return r.dailyCounts(ctx, s, "sum(total_tokens)", "total_tokens")
 }
 
@@ -105,6 +117,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
+	if r.tiers != nil {
+		return r.averageInteractionsTiered(ctx, s)
+	}
 	rows, err := r.perUser(ctx, s)
 	if err != nil {
 		return nil, err

@@ -59,8 +59,10 @@ func AsOf(t time.Time, owner ...Scope) Scope {
 // with its last terminal state.
 func Finished(owner ...Scope) Scope {
 	return func(db *gorm.DB) *gorm.DB {
+		d := dialect.Of(db)
 		return choose(db, "scopes.Finished", owner, func(table string) []clause.Expression {
-			return []clause.Expression{clause.Expr{SQL: "? IS NOT NULL", Vars: []any{clause.Column{Table: table, Name: "finished_at"}}}}
+			// finished_at set: NULL on PostgreSQL, '' or NULL on LogStore.
+			return []clause.Expression{d.IsSet(clause.Column{Table: table, Name: "finished_at"})}
 		})
 	}
 }

@@ -28,7 +28,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGPIPE too: with its output piped into a reader that has gone
+	// (logstore-emulator | head), the next write would otherwise kill the
+	// process before it drops its schema. SIGHUP: the terminal went away.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE, syscall.SIGHUP)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	switch {
@@ -72,7 +75,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (lo
 	})
 	selfSigned := fs.Bool("tls-self-signed", false, "offer TLS with a fresh self-signed certificate (clients connect with sslmode=require)")
 	fs.BoolVar(&cfg.RequireTLS, "require-tls", false, "refuse plaintext connections (needs --tls-self-signed)")
-	verbose := fs.Bool("verbose", false, "log refused statements and connection errors to stderr")
+	verbose := fs.Bool("verbose", false, "log to stderr refused statements, connection errors, and the rows the time window hid from each read that does not mention __time__")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `logstore-emulator serves Alibaba Cloud SLS LogStore's PostgreSQL protocol in
 front of a local PostgreSQL and enforces LogStore's documented rules, so a
@@ -125,6 +128,8 @@ Flags (write them with - or --):
 }
 
 // run serves until ctx ends, then closes the server, which drops its schema.
+// Its messages are best effort: a stdout nobody reads does not stop it from
+// cleaning up.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {

@@ -230,3 +230,73 @@ func TestBinary(t *testing.T) {
 		t.Errorf("schema %s after exit: %v, %v; want it dropped", schema, rs, err)
 	}
 }
+
+// TestBinaryDropsSchemaWhenOutputGoes: with its stdout piped into a reader
+// that has gone (logstore-emulator | head), the emulator still drops its
+// schema when stopped, and when SIGPIPE itself arrives.
+func TestBinaryDropsSchemaWhenOutputGoes(t *testing.T) {
+	backend := backendOrSkip(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := pgconn.Connect(ctx, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so the binary cannot be built")
+	}
+	bin := filepath.Join(t.TempDir(), "logstore-emulator")
+	if out, err := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGPIPE} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--backend", backend)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill() // only if the test fails before the signal
+			schemaLine := regexp.MustCompile(`\(schema (logstore_[0-9a-f]+)\)$`)
+			var schema string
+			sc := bufio.NewScanner(stdout)
+			for schema == "" && sc.Scan() {
+				if m := schemaLine.FindStringSubmatch(sc.Text()); m != nil {
+					schema = m[1]
+				}
+			}
+			if schema == "" {
+				t.Fatalf("no schema in the banner; stderr:\n%s", stderr.String())
+			}
+			stdout.Close() // the reader goes, like head after its lines
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				err = <-done
+				t.Errorf("still running 15s after %v", sig)
+			}
+			var exit *exec.ExitError
+			if errors.As(err, &exit) && !exit.Exited() {
+				t.Errorf("killed by a signal (%v): the schema was not dropped by the emulator\nstderr:\n%s", err, stderr.String())
+			}
+			rs, err := admin.Exec(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = '"+schema+"'").ReadAll()
+			if err != nil || string(rs[0].Rows[0][0]) != "0" {
+				t.Errorf("schema %s after exit: %v; want it dropped", schema, err)
+				_, _ = admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE").ReadAll()
+			}
+		})
+	}
+}

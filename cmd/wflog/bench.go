@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -33,15 +34,42 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	warmup := fs.Int("warmup", 2, "unmeasured rounds first")
 	reuse := fs.Bool("reuse", false, "reuse the data set in --schema if it was built with the same flags")
 	grow := fs.Int("grow", 0, "after measuring, grow the other apps until the data set has this many runs, and measure again (0: no)")
-	ingestRows := fs.Int("ingest-rows", 30000, "rows per ingest batch")
+	ingestRows := fs.Int("ingest-rows", maxIngestRows, "rows per ingest batch; by default 30000, or fewer when the data set is too small for --warmup + --rounds batches of that size")
 	markdown := fs.String("markdown", "", "also write the results as markdown to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if s.runs < s.apps || s.apps < 1 || *rounds < 1 || *warmup < 0 || *ingestRows < 1 {
-		fmt.Fprintln(a.stderr, "--runs must be at least --apps, --apps and --rounds at least 1")
+	if err := a.atLeast(fs, bound{"apps", s.apps, 1, ""}, bound{"runs", s.runs, s.apps, "one run per app at least"}, bound{"days", s.days, 1, ""},
+		bound{"payload-bytes", s.payload, 0, ""}, bound{"rounds", *rounds, 1, ""}, bound{"warmup", *warmup, 0, ""}, bound{"ingest-rows", *ingestRows, 1, ""}); err != nil {
+		return err
+	}
+	if *grow != 0 && *grow <= s.runs {
+		fmt.Fprintf(a.stderr, "--grow %d: want 0 (no growth) or more runs than --runs %d\n", *grow, s.runs)
 		fs.Usage()
 		return errUsage
+	}
+	// The ingest comparison's server-side baseline copies its batches out
+	// of the data set: every round needs a batch of rows it has not used.
+	batches := *warmup + *rounds
+	most := s.runs * s.versions / batches
+	if !isSet(fs, "ingest-rows") {
+		*ingestRows = min(*ingestRows, most)
+	}
+	if *ingestRows > most {
+		fmt.Fprintf(a.stderr, "--ingest-rows %d: the data set's %d rows make at most %d batches of %d rows; want --ingest-rows %d or less, or a bigger --runs\n",
+			*ingestRows, s.runs*s.versions, batches, most, most)
+		fs.Usage()
+		return errUsage
+	}
+	if *ingestRows < 1 {
+		fmt.Fprintf(a.stderr, "--runs %d: the data set's %d rows are too few for %d ingest batches (--warmup + --rounds)\n", s.runs, s.runs*s.versions, batches)
+		fs.Usage()
+		return errUsage
+	}
+	if *markdown != "" {
+		if err := writable(*markdown); err != nil {
+			return fmt.Errorf("--markdown: %w", err)
+		}
 	}
 	s.seed = *seed
 	cfg, err := dialect.Parse(*dsn)
@@ -53,7 +81,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	}
 	admin, err := pgx.Connect(ctx, cfg.ConnString)
 	if err != nil {
-		_, oerr := open(*dsn) // the same advice as every other command
+		_, oerr := open(ctx, *dsn) // the same advice as every other command
 		if oerr != nil {
 			return oerr
 		}
@@ -121,6 +149,32 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	return nil
+}
+
+// maxIngestRows is the default ingest batch.
+const maxIngestRows = 30000
+
+// writable checks, before any work, that path can be written at the end:
+// its directory exists, and the file, if it exists, is writable. It leaves
+// an existing file as it is.
+func writable(path string) error {
+	if st, err := os.Stat(filepath.Dir(path)); err != nil {
+		return err
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", filepath.Dir(path))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			f.Close()
+			return os.Remove(path)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // getReps is how many Gets make one timed sample, and how many runs they read.

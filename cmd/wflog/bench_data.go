@@ -71,14 +71,14 @@ func (s benchSet) prepare(ctx context.Context, admin *pgx.Conn, dsn string, reus
 		err := admin.QueryRow(ctx, `SELECT signature FROM `+ident+`.wflog_bench_set`).Scan(&sig)
 		if err == nil && sig == s.signature() {
 			fmt.Fprintf(out, "reusing the data set in schema %s (%s)\n", s.schema, sig)
-			return open(schemaDSN)
+			return open(ctx, schemaDSN)
 		}
 		fmt.Fprintf(out, "no reusable data set in schema %s; building one\n", s.schema)
 	}
 	if _, err := admin.Exec(ctx, `DROP SCHEMA IF EXISTS `+ident+` CASCADE; CREATE SCHEMA `+ident); err != nil {
 		return nil, fmt.Errorf("creating schema %s: %w", s.schema, err)
 	}
-	db, err := open(schemaDSN)
+	db, err := open(ctx, schemaDSN)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 		if err != nil {
 			return nil, nil, err
 		}
-		if t.db, err = open(tdsn); err != nil {
+		if t.db, err = open(ctx, tdsn); err != nil {
 			return nil, nil, err
 		}
 		defer closeDB(t.db)

@@ -28,8 +28,14 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	backend := fs.String("backend", "postgres", "postgres: write to --dsn; logstore: also write the same through a LogStore emulator over --dsn (PostgreSQL) and compare")
 	zone := fs.String("tz", "UTC", "IANA time zone the daily statistics are cut in")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "random seed of the workload")
+	delay := fs.Duration("visibility-delay", logStoreVisibilityDelay, "with --backend logstore: how long the emulator hides new rows, like LogStore's indexing delay (documented: up to 3s; 0: off)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *delay < 0 {
+		fmt.Fprintf(a.stderr, "--visibility-delay %v: want 0 or more\n", *delay)
+		fs.Usage()
+		return errUsage
 	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {
@@ -58,12 +64,12 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		if cfg.Backend != dialect.PostgreSQL {
 			return errors.New("--backend logstore runs the emulator over PostgreSQL: give --dsn a postgres:// DSN")
 		}
-		srv, err := logstoretest.Start(ctx, logstoretest.Config{Backend: cfg.ConnString})
+		srv, err := logstoretest.Start(ctx, logstoretest.Config{Backend: cfg.ConnString, VisibilityDelay: *delay})
 		if err != nil {
 			return fmt.Errorf("starting the LogStore emulator: %w", err)
 		}
 		defer srv.Close()
-		ls, err := wflog.Open(srv.DSN())
+		ls, err := wflog.OpenContext(ctx, srv.DSN())
 		if err != nil {
 			return err
 		}
@@ -71,11 +77,14 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		if err := wflog.Migrate(ctx, ls); err != nil {
 			return err
 		}
-		sides = append(sides, demoSide{name: "LogStore (emulator)", db: ls})
+		sides = append(sides, demoSide{name: "LogStore (emulator)", db: ls, delay: *delay})
 	}
 	for i := range sides {
 		if err := sides[i].write(ctx, g); err != nil {
 			return fmt.Errorf("%s: %w", sides[i].name, err)
+		}
+		if err := sides[i].settle(ctx, a.stdout); err != nil {
+			return err
 		}
 		if err := sides[i].read(ctx, g, start, loc); err != nil {
 			return fmt.Errorf("%s: %w", sides[i].name, err)
@@ -88,17 +97,49 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintln(a.stdout, "\nBoth backends give the same answers.")
 	}
+	owner := []string{"--tenant", g.Tenant(0).String(), "--app", g.App(0, 0).String()}
+	statsArgs := append(owner, "--days", "4")
+	if isSet(fs, "tz") {
+		statsArgs = append(statsArgs, "--tz", *zone)
+	}
+	fmt.Fprintf(a.stdout, "\nExplore the first app (on %s):\n  %s\n  %s\n", sides[0].name, next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", statsArgs...))
 	return nil
+}
+
+// logStoreVisibilityDelay is how long LogStore documents a write may take to
+// become readable.
+const logStoreVisibilityDelay = 3 * time.Second
+
+// settle waits, on a backend that shows writes late, until the demo's last
+// write is visible, so that lists and statistics (which no read-your-writes
+// cache can answer) see every write, as a console would a moment later.
+func (s *demoSide) settle(ctx context.Context, out io.Writer) error {
+	wait := time.Until(s.lastWrite.Add(s.delay))
+	if s.delay <= 0 || wait <= 0 {
+		return nil
+	}
+	fmt.Fprintf(out, "%s: waiting %s for the writes to become readable (LogStore shows a write up to %s later; --visibility-delay)\n",
+		s.name, wait.Round(100*time.Millisecond), s.delay)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // demoSide is one backend's run of the demo.
 type demoSide struct {
-	name    string
-	db      *gorm.DB
-	wrote   written
-	paused  *models.WorkflowRun // a run that was paused and resumed
-	history []models.WorkflowRun
-	view    demoView
+	name      string
+	db        *gorm.DB
+	delay     time.Duration // how long the backend hides a write
+	lastWrite time.Time
+	wrote     written
+	paused    *models.WorkflowRun // a run that was paused and resumed
+	history   []models.WorkflowRun
+	view      demoView
 }
 
 // demoView is what a console shows for the first app.
@@ -167,6 +208,7 @@ func (s *demoSide) write(ctx context.Context, g *workload.Generator) error {
 		s.wrote.runs++
 	}
 	s.wrote.elapsed = time.Since(start)
+	s.lastWrite = time.Now()
 	return nil
 }
 

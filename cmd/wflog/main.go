@@ -9,6 +9,9 @@
 //	wflog runs  --tenant T --app A
 //	wflog stats --tenant T --app A --tz Asia/Shanghai
 //	wflog bench --runs 1000000 --markdown docs/bench.md
+//	wflog import --from postgres://…/dify --to logstore://…
+//	wflog copy   --from postgres://… --to logstore://… --state copy.state --verify
+//	wflog verify --from postgres://… --to logstore://…
 package main
 
 import (
@@ -17,10 +20,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
-	"strings"
+	"sync"
 	"syscall"
 
 	"gorm.io/gorm"
@@ -52,28 +54,97 @@ func commands() []command {
 		{"runs", "list an app's runs, newest first", runRuns},
 		{"stats", "show an app's daily statistics and status counts", runStats},
 		{"bench", "measure the library against the window-function baseline", runBench},
+		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
+		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
+		{"verify", "compare two databases' workflow logs day by day", runVerify},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(os.Stderr)
 	defer stop()
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	os.Exit(a.main(ctx, os.Args[1:]))
+	code := a.main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// interrupted is the cause of a context cancelled by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+// exitCode is the shell's convention for a process ended by a signal.
+func (i interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// notifyContext returns a context cancelled, with an interrupted cause, by
+// the first SIGINT or SIGTERM; every command's I/O runs on it, so the
+// command stops promptly. A second signal ends the process at once.
+func notifyContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		var first os.Signal
+		select {
+		case first = <-sigs:
+		case <-done:
+			return
+		}
+		cancel(interrupted{first})
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
+			os.Exit(interrupted{first}.exitCode())
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel(nil)
+		})
+	}
 }
 
 // main runs one command and returns the exit status: 0 success, 1 failure,
-// 2 bad usage.
+// 2 bad usage, 128+n when signal n stopped it (130 for Ctrl-C, 143 for
+// SIGTERM).
 func (a *app) main(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.usage(a.stdout)
-		return 0
+	args, code, done := a.route(args)
+	if done {
+		return code
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
 		}
 		err := c.run(ctx, a, args[1:])
+		// A command stopped by a signal failed, whatever it returned:
+		// its work is not done.
+		var sig interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			fmt.Fprintf(a.stderr, "wflog %s: %v: stopped before finishing\n", c.name, sig)
+			return sig.exitCode()
+		}
 		switch {
 		case err == nil:
 			return 0
@@ -94,7 +165,7 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprint(w, `wflog stores workflow runs and node executions as append-only, versioned
 rows on PostgreSQL or on Alibaba Cloud SLS LogStore, chosen by one DSN.
 
-Usage: wflog <command> [flags]
+Usage: wflog [--dsn DSN] <command> [flags]
 
 Commands:
 `)
@@ -102,12 +173,13 @@ Commands:
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
-Every command takes --dsn (default $WFLOG_DSN, else %s):
+Every command takes --dsn, before or after its name (default $WFLOG_DSN,
+else %s), except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 
 Start with:   wflog demo
-Then:         wflog <command> --help
+Then:         wflog help <command>   (or wflog <command> --help)
 `, defaultDSN)
 }
 
@@ -117,12 +189,15 @@ var errUsage = errors.New("usage")
 // on -h and on mistakes.
 func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("wflog "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	dsn := a.getenv("WFLOG_DSN")
 	if dsn == "" {
 		dsn = defaultDSN
 	}
-	d := fs.String("dsn", dsn, "database to use: postgres://… or logstore://… (default $WFLOG_DSN)")
+	// The flag package prints a default with its String method: this one
+	// shows $WFLOG_DSN with the secret redacted.
+	d := &dsn
+	fs.Var(dsnValue{d}, "dsn", "database to use: postgres://… or logstore://… (default $WFLOG_DSN, else "+defaultDSN+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: wflog %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
@@ -130,12 +205,37 @@ func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	return fs, d
 }
 
+// dsnValue is the --dsn flag: a string whose printed form is redacted.
+type dsnValue struct{ p *string }
+
+func (v dsnValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return dialect.Redact(*v.p)
+}
+
+func (v dsnValue) Set(s string) error {
+	*v.p = s
+	return nil
+}
+
 // parse parses args, turning a flag mistake into errUsage (the flag
-// package has printed what was wrong).
+// package has printed what was wrong, and the usage follows on stderr);
+// --help prints the usage on stdout and returns flag.ErrHelp.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	help := false
+	fs.Usage = func() { help = true }
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printHelp(fs)
 			return err
+		}
+		if help {
+			fs.Usage()
 		}
 		return errUsage
 	}
@@ -147,22 +247,18 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// open opens dsn and explains the usual reasons it fails.
-func open(dsn string) (*gorm.DB, error) {
-	db, err := wflog.Open(dsn)
+// open opens dsn, bounded by ctx, and explains the usual reasons it fails.
+func open(ctx context.Context, dsn string) (*gorm.DB, error) {
+	db, err := wflog.OpenContext(ctx, dsn)
 	if err == nil {
 		return db, nil
 	}
-	var op *net.OpError
-	if errors.As(err, &op) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "dial error") {
-		return nil, fmt.Errorf("%w\n\nNo server answered at %s. Start the local PostgreSQL with\n  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n(scripts/start-postgres installs one if there is none), or pass --dsn / set WFLOG_DSN to a server that runs", err, dialect.Redact(dsn))
-	}
-	return nil, err
+	return nil, explainOpen(dsn, err)
 }
 
 // migrated opens dsn and creates wflog's tables if they are missing.
 func migrated(ctx context.Context, dsn string) (*gorm.DB, error) {
-	db, err := open(dsn)
+	db, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -38,9 +38,9 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(out, c.name) {
 			t.Errorf("--help does not list %s", c.name)
 		}
-		code, _, errOut := run(t, nil, c.name, "--help")
-		if code != 0 || !strings.Contains(errOut, "Usage: wflog "+c.name) || !strings.Contains(errOut, "-dsn") {
-			t.Errorf("%s --help: %d\n%s", c.name, code, errOut)
+		code, out, errOut := run(t, nil, c.name, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: wflog "+c.name) || !strings.Contains(out, "-dsn") && !strings.Contains(out, "-from") || errOut != "" {
+			t.Errorf("%s --help: %d\nstdout:\n%s\nstderr:\n%s", c.name, code, out, errOut)
 		}
 	}
 	if code, _, errOut := run(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
@@ -54,7 +54,9 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestNoServer: with nothing listening, the error says how to start one.
+// TestNoServer: with nothing listening, the error says so and how to start
+// one, without the password and without pointing to this repository's
+// scripts, which a go install user does not have.
 func TestNoServer(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,11 +66,11 @@ func TestNoServer(t *testing.T) {
 	l.Close()
 	env := map[string]string{"WFLOG_DSN": "postgres://postgres:hunter2@" + addr + "/postgres?sslmode=disable&connect_timeout=2"}
 	code, _, errOut := run(t, env, "migrate")
-	if code != 1 || !strings.Contains(errOut, "pg_ctlcluster --skip-systemctl-redirect") || !strings.Contains(errOut, "--dsn") {
+	if code != 1 || !strings.Contains(errOut, "at "+addr) || !strings.Contains(errOut, "--dsn") && !strings.Contains(errOut, "did you mean port 5432") {
 		t.Errorf("migrate with no server: %d\n%s", code, errOut)
 	}
-	if strings.Contains(errOut, "hunter2") {
-		t.Errorf("the error shows the password:\n%s", errOut)
+	if strings.Contains(errOut, "hunter2") || strings.Contains(errOut, "scripts/") {
+		t.Errorf("the error shows the password or a script of the repository:\n%s", errOut)
 	}
 }
 
@@ -116,8 +118,14 @@ func TestDemoBothBackends(t *testing.T) {
 		t.Fatalf("demo --backend logstore: %d\n%s\n%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "===== PostgreSQL =====") || !strings.Contains(out, "===== LogStore (emulator) =====") ||
-		!strings.Contains(out, "Both backends give the same answers.") {
+		!strings.Contains(out, "Both backends give the same answers.") ||
+		!strings.Contains(out, "LogStore (emulator): waiting ") || !strings.Contains(out, "LogStore shows a write up to 3s later") {
 		t.Errorf("demo --backend logstore:\n%s", out)
+	}
+	// The suggested commands read what the demo wrote.
+	args := suggested(t, out, "", nil)
+	if code, listed, errOut := run(t, nil, args...); code != 0 || !strings.Contains(listed, "RUN") || strings.Count(listed, "\n") < 2 {
+		t.Errorf("%q: exit %d\n%s%s", args, code, listed, errOut)
 	}
 }
 
@@ -155,7 +163,7 @@ func TestSimulateAndViews(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("runs: %d %s", code, errOut)
 			}
-			var page repo.RunPage
+			var page runPageJSON
 			if err := json.Unmarshal([]byte(out), &page); err != nil {
 				t.Fatal(err)
 			}
@@ -200,11 +208,13 @@ func TestBench(t *testing.T) {
 			_ = admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+s+" CASCADE").Close()
 		}
 	})
-	code, out, errOut := run(t, map[string]string{"WFLOG_DSN": testdb.URL()}, "bench", "--runs", "400", "--apps", "4", "--rounds", "1", "--warmup", "0", "--ingest-rows", "300", "--schema", schema, "--grow", "600")
+	code, out, errOut := run(t, map[string]string{"WFLOG_DSN": testdb.URL()}, "bench", "--runs", "400", "--apps", "4", "--rounds", "1", "--warmup", "0", "--schema", schema, "--grow", "600")
 	if code != 0 {
 		t.Fatalf("bench: %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"wflog and the baseline agree on every answer", "CountByStatus (exact)", "Save one run", "raw pgx CopyFrom", "primary key only", "Growth"} {
+	for _, want := range []string{"wflog and the baseline agree on every answer", "CountByStatus (exact)", "Save one run", "raw pgx CopyFrom", "primary key only", "Growth",
+		"1 rounds of 1200-row batches", // --ingest-rows scaled to the data set's 1200 rows
+	} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("bench output lacks %q:\n%s\n%s", want, out, errOut)
 		}

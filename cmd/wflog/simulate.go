@@ -19,6 +19,7 @@ type load struct {
 	runs, versions, apps, days, nodesPerRun, payloadBytes, batch int
 	seed                                                         uint64
 	start                                                        time.Time
+	span                                                         time.Duration // when set, replaces days
 	// skipApp, when ≥ 0, leaves that app out (the benchmark grows the other
 	// apps only); first is the generator index to start from; total, when
 	// set, makes creation times rise with the run number over that many runs.
@@ -26,7 +27,7 @@ type load struct {
 }
 
 func (l load) generator() *workload.Generator {
-	return workload.New(workload.Config{Seed: l.seed, Tenants: 1, AppsPerTenant: l.apps, Users: 50, Start: l.start, Days: l.days,
+	return workload.New(workload.Config{Seed: l.seed, Tenants: 1, AppsPerTenant: l.apps, Users: 50, Start: l.start, Days: l.days, Span: l.span,
 		Runs: l.total, NodesPerRun: l.nodesPerRun, PayloadBytes: l.payloadBytes, Versions: l.versions})
 }
 
@@ -103,7 +104,7 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 	fs.IntVar(&l.runs, "runs", 10000, "runs to write")
 	fs.IntVar(&l.versions, "versions", 3, "versions per run: running ones, then a terminal one (0: mixed realistic histories)")
 	fs.IntVar(&l.apps, "apps", 4, "apps the runs are spread over")
-	fs.IntVar(&l.days, "days", 7, "days the runs' creation times are spread over, ending now")
+	fs.IntVar(&l.days, "days", 7, "the runs are created over the last N days, ending now: today so far and the N-1 days before it (UTC), the days stats --days N shows")
 	fs.IntVar(&l.nodesPerRun, "nodes-per-run", 0, "node executions per run (each with running and finished versions)")
 	fs.IntVar(&l.payloadBytes, "payload-bytes", 500, "size of each finished run's outputs JSON")
 	fs.IntVar(&l.batch, "batch", 10000, "rows per SaveBatch call")
@@ -111,15 +112,16 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case l.runs < 1 || l.apps < 1 || l.days < 1 || l.batch < 1 || l.versions < 0 || l.nodesPerRun < 0:
-		fmt.Fprintln(a.stderr, "--runs, --apps, --days and --batch must be at least 1; --versions and --nodes-per-run at least 0")
-		fs.Usage()
-		return errUsage
+	if err := a.atLeast(fs, bound{"runs", l.runs, 1, ""}, bound{"apps", l.apps, 1, ""}, bound{"days", l.days, 1, "today alone is --days 1"},
+		bound{"batch", l.batch, 1, ""}, bound{"versions", l.versions, 0, "0 mixes realistic histories"}, bound{"nodes-per-run", l.nodesPerRun, 0, ""},
+		bound{"payload-bytes", l.payloadBytes, 0, ""}); err != nil {
+		return err
 	}
 	l.seed = *seed
 	l.total = l.runs
-	l.start = time.Now().UTC().AddDate(0, 0, -l.days).Truncate(24 * time.Hour)
+	now := time.Now()
+	l.start, _ = lastDays(now, l.days, time.UTC)
+	l.span = now.Sub(l.start)
 	db, err := migrated(ctx, *dsn)
 	if err != nil {
 		return err
@@ -140,6 +142,8 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 	if l.apps > 4 {
 		fmt.Fprintf(a.stdout, " …")
 	}
-	fmt.Fprintf(a.stdout, "\nsee them with: wflog runs --tenant %s --app %s\n", g.Tenant(0), g.App(0, 0))
+	owner := []string{"--tenant", g.Tenant(0).String(), "--app", g.App(0, 0).String()}
+	fmt.Fprintf(a.stdout, "\nsee them with: %s\n", next(fs, *dsn, "runs", owner...))
+	fmt.Fprintf(a.stdout, "statistics:    %s\n", next(fs, *dsn, "stats", append(owner, "--days", fmt.Sprint(l.days))...))
 	return nil
 }

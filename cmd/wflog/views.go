@@ -65,31 +65,58 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	limit := fs.Int("limit", 20, "runs per page (1–1000)")
 	status := fs.String("status", "", "only runs whose current status is one of these, comma-separated (running,succeeded,…)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := a.requireOwner(fs, tenant, appID); err != nil {
 		return err
 	}
+	if err := a.atLeast(fs, bound{"limit", *limit, 1, ""}); err != nil {
+		return err
+	}
+	if *limit > repo.MaxPageSize {
+		fmt.Fprintf(a.stderr, "--limit %d: want at most %d; page on with --after\n", *limit, repo.MaxPageSize)
+		fs.Usage()
+		return errUsage
+	}
 	q := repo.ListRuns{TenantID: tenant.v, AppID: appID.v, Limit: *limit, LastID: after.v}
 	for _, s := range splitList(*status) {
+		if !models.RunStatus(s).Valid() {
+			fmt.Fprintf(a.stderr, "--status %s: %q is not a run status; want some of %s\n", *status, s, joinStatuses())
+			fs.Usage()
+			return errUsage
+		}
 		q.Status = append(q.Status, models.RunStatus(s))
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	page, err := repo.NewRuns(db).List(ctx, q)
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	page, err := repo.NewRuns(db, opts...).List(ctx, q)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(a.stdout, page)
+		return writeJSON(a.stdout, runPageView(page))
 	}
 	printRuns(a.stdout, page.Runs)
 	if page.HasMore {
-		fmt.Fprintf(a.stdout, "more: wflog runs --tenant %s --app %s --after %s\n", tenant.v, appID.v, page.Runs[len(page.Runs)-1].ID)
+		more := []string{"--tenant", tenant.v.String(), "--app", appID.v.String()}
+		if isSet(fs, "status") {
+			more = append(more, "--status", *status)
+		}
+		if isSet(fs, "limit") {
+			more = append(more, "--limit", fmt.Sprint(*limit))
+		}
+		more = append(more, "--after", page.Runs[len(page.Runs)-1].ID.String())
+		fmt.Fprintf(a.stdout, "more: %s\n", next(fs, *dsn, "runs", more...))
 	}
 	return nil
 }
@@ -105,10 +132,10 @@ func printRuns(w io.Writer, runs []models.WorkflowRun) {
 
 // statsView is what stats prints.
 type statsView struct {
-	Statuses repo.StatusCounts `json:"statuses"`
-	Days     []statsDay        `json:"days"`
-	Mode     string            `json:"mode"`
-	Zone     string            `json:"zone"`
+	Statuses statusView `json:"statuses"`
+	Days     []statsDay `json:"days"`
+	Mode     string     `json:"mode"`
+	Zone     string     `json:"zone"`
 }
 
 type statsDay struct {
@@ -122,27 +149,36 @@ type statsDay struct {
 func runStats(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
 	tenant, appID := ownerFlags(fs)
-	days := fs.Int("days", 30, "the last N days, ending now")
+	days := fs.Int("days", 30, "the last N days, ending now: today so far and the N-1 days before it, cut in --tz")
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
 	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
+	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := a.requireOwner(fs, tenant, appID); err != nil {
 		return err
 	}
+	if err := a.atLeast(fs, bound{"days", *days, 1, "today alone is --days 1"}); err != nil {
+		return err
+	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {
 		return fmt.Errorf("--tz %q: %w", *zone, err)
 	}
-	db, err := open(*dsn)
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db)
-	now := time.Now()
-	v, err := collectStats(ctx, repo.NewRuns(db), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: now.AddDate(0, 0, -*days), To: now, Location: loc, FinishedOnly: *finished})
+	opts, done, err := tiers.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	from, to := lastDays(time.Now(), *days, loc)
+	v, err := collectStats(ctx, repo.NewRuns(db, opts...), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished})
 	if err != nil {
 		return err
 	}
@@ -153,16 +189,24 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// lastDays is what --days n means to every command: today so far and the
+// n-1 days before it, cut in loc — from the start of the first day to now.
+func lastDays(now time.Time, n int, loc *time.Location) (from, to time.Time) {
+	t := now.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day()-(n-1), 0, 0, 0, 0, loc), now
+}
+
 // collectStats asks every statistic of s and joins them by day.
 func collectStats(ctx context.Context, runs *repo.Runs, s repo.Stats) (statsView, error) {
 	v := statsView{Mode: "exact", Zone: s.Location.String()}
 	if s.FinishedOnly {
 		v.Mode = "finished runs only"
 	}
-	var err error
-	if v.Statuses, err = runs.CountByStatus(ctx, repo.CountRuns{TenantID: s.TenantID, AppID: s.AppID, TriggeredFrom: s.TriggeredFrom, Since: s.From}); err != nil {
+	byStatus, err := runs.CountByStatus(ctx, repo.CountRuns{TenantID: s.TenantID, AppID: s.AppID, TriggeredFrom: s.TriggeredFrom, Since: s.From})
+	if err != nil {
 		return v, err
 	}
+	v.Statuses = statusView{Total: byStatus.Total, ByStatus: byStatus.ByStatus}
 	byDay := map[string]*statsDay{}
 	var order []string
 	day := func(d string) *statsDay {
@@ -225,6 +269,14 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func joinStatuses() string {
+	var names []string
+	for _, s := range models.RunStatuses {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ",")
 }
 
 func splitList(s string) []string {

@@ -18,12 +18,28 @@ import (
 // NewConnector builds this over a simple-protocol pgx connection; tests wrap
 // sqlmock's connector to see the exact SQL LogStore would receive.
 func Wrap(inner driver.Connector) driver.Connector {
-	return &logStoreConnector{inner: inner, driver: theDriver}
+	return WrapWith(inner, Options{})
+}
+
+// Options change how a connector renders statements; the zero value is
+// what LogStore needs.
+type Options struct {
+	// KeepNULL writes a nil argument of an INSERT as NULL rather than ''.
+	// It exists for a PostgreSQL standing in for LogStore in tests, whose
+	// typed columns (uuid, timestamptz) cannot hold ''; LogStore stores
+	// strings only, and '' is the form proven there.
+	KeepNULL bool
+}
+
+// WrapWith is Wrap with options.
+func WrapWith(inner driver.Connector, o Options) driver.Connector {
+	return &logStoreConnector{inner: inner, driver: theDriver, opts: o}
 }
 
 type logStoreConnector struct {
 	inner  driver.Connector
 	driver *Driver
+	opts   Options
 }
 
 func (c *logStoreConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -37,7 +53,7 @@ func (c *logStoreConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("wflog/logstoresql: the LogStore adapter needs a driver connection with QueryContext and ExecContext; %T has not both", conn)
 	}
-	return &logStoreConn{Conn: conn, query: q, exec: e}, nil
+	return &logStoreConn{Conn: conn, query: q, exec: e, opts: c.opts}, nil
 }
 
 func (c *logStoreConnector) Driver() driver.Driver { return c.driver }
@@ -46,6 +62,7 @@ type logStoreConn struct {
 	driver.Conn // Close comes from here
 	query       driver.QueryerContext
 	exec        driver.ExecerContext
+	opts        Options
 }
 
 var (
@@ -59,7 +76,7 @@ var (
 )
 
 func (c *logStoreConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	text, err := renderStatement(query, args)
+	text, err := renderStatement(query, args, c.opts.KeepNULL)
 	if err != nil {
 		return nil, err
 	}
@@ -67,14 +84,11 @@ func (c *logStoreConn) QueryContext(ctx context.Context, query string, args []dr
 	if err != nil {
 		return nil, err
 	}
-	if cols := timeColumnsFrom(ctx); len(cols) > 0 {
-		return newTimeRows(rows, cols), nil
-	}
-	return rows, nil
+	return newColumnRows(rows, columnsFrom(ctx)), nil
 }
 
 func (c *logStoreConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	text, err := renderStatement(query, args)
+	text, err := renderStatement(query, args, c.opts.KeepNULL)
 	if err != nil {
 		return nil, err
 	}
@@ -154,36 +168,41 @@ func named(args []driver.Value) []driver.NamedValue {
 	return out
 }
 
-// timeRows turns text in the columns a query reads into time.Time fields
-// back into times. LogStore stores timestamps as ISO-8601 text, and
-// database/sql cannot scan text into a time.Time on its own.
-type timeRows struct {
+// columnRows reads the columns a query marked (WithTimeColumns,
+// WithEmptyAsNull): ” in either becomes NULL, and other text in a time
+// column becomes a time.Time. LogStore stores timestamps as ISO-8601 text,
+// which database/sql cannot scan into a time.Time on its own, and stores no
+// NULL, only ”.
+type columnRows struct {
 	driver.Rows
-	parse []bool // by column index
+	mark  []columnMark // by column index
 	names []string
 }
 
-func newTimeRows(rows driver.Rows, cols map[string]bool) driver.Rows {
+func newColumnRows(rows driver.Rows, marks map[string]columnMark) driver.Rows {
+	if len(marks) == 0 {
+		return rows
+	}
 	names := rows.Columns()
-	parse := make([]bool, len(names))
+	mark := make([]columnMark, len(names))
 	any := false
 	for i, n := range names {
-		if cols[n] {
-			parse[i], any = true, true
+		if m := marks[n]; m != 0 {
+			mark[i], any = m, true
 		}
 	}
 	if !any {
 		return rows
 	}
-	return &timeRows{Rows: rows, parse: parse, names: names}
+	return &columnRows{Rows: rows, mark: mark, names: names}
 }
 
-func (r *timeRows) Next(dest []driver.Value) error {
+func (r *columnRows) Next(dest []driver.Value) error {
 	if err := r.Rows.Next(dest); err != nil {
 		return err
 	}
-	for i, p := range r.parse {
-		if !p {
+	for i, m := range r.mark {
+		if m == 0 {
 			continue
 		}
 		var text string
@@ -195,6 +214,13 @@ func (r *timeRows) Next(dest []driver.Value) error {
 		default:
 			continue
 		}
+		if text == "" {
+			dest[i] = nil
+			continue
+		}
+		if m&markTime == 0 {
+			continue
+		}
 		t, err := ParseTime(text)
 		if err != nil {
 			return fmt.Errorf("wflog/logstoresql: column %s: %w", r.names[i], err)
@@ -204,4 +230,4 @@ func (r *timeRows) Next(dest []driver.Value) error {
 	return nil
 }
 
-var _ driver.Rows = (*timeRows)(nil)
+var _ driver.Rows = (*columnRows)(nil)

@@ -49,6 +49,9 @@ func appendLiteral(b []byte, v driver.Value) ([]byte, error) {
 	case string:
 		return appendString(b, x)
 	case []byte:
+		if x == nil {
+			return append(b, "NULL"...), nil // as on PostgreSQL: nil bytes are NULL
+		}
 		// LogStore stores text; bytes that are valid text (JSON documents,
 		// typically) are sent as text, anything else cannot be stored faithfully.
 		if !utf8.Valid(x) {
@@ -66,6 +69,15 @@ func appendLiteral(b []byte, v driver.Value) ([]byte, error) {
 	default:
 		return b, fmt.Errorf("cannot send a value of type %T", v)
 	}
+}
+
+// isNull reports whether v is a NULL argument: nil, or []byte(nil).
+func isNull(v driver.Value) bool {
+	if v == nil {
+		return true
+	}
+	b, ok := v.([]byte)
+	return ok && b == nil
 }
 
 // appendString writes s as a standard SQL string literal: quotes doubled,

@@ -17,7 +17,12 @@ const MaxPage = 10_000
 // renderStatement checks query against LogStore's rules and substitutes its
 // $n placeholders with literals. Everything LogStore would reject, ignore or
 // silently truncate is an ErrUnsupported error here, before the network.
-func renderStatement(query string, args []driver.NamedValue) (string, error) {
+//
+// In an INSERT, a nil argument is written as ” unless keepNULL: a LogStore
+// field is a key and a string, with no NULL, and how the endpoint stores a
+// NULL literal is undocumented, while ” is what Dify writes through the
+// same endpoint in production. Readers take ” back as nil (WithEmptyAsNull).
+func renderStatement(query string, args []driver.NamedValue, keepNULL bool) (string, error) {
 	toks, err := lexSQL(query)
 	if err != nil {
 		return "", fmt.Errorf("wflog/logstoresql: cannot read the statement: %w", err)
@@ -25,13 +30,22 @@ func renderStatement(query string, args []driver.NamedValue) (string, error) {
 	if err := checkStatement(query, toks); err != nil {
 		return "", err
 	}
-	return substitute(query, toks, args)
+	insert := false
+	for _, t := range toks {
+		if t.kind == tokWord {
+			insert = strings.EqualFold(query[t.start:t.end], "INSERT")
+			break
+		}
+	}
+	return substitute(query, toks, args, insert && !keepNULL)
 }
 
 // substitute replaces every $n with the literal of args[n-1]. Every argument
 // must be used and every placeholder must have an argument: a mismatch means
 // the statement is not the one its author meant.
-func substitute(query string, toks []token, args []driver.NamedValue) (string, error) {
+//
+// nullAsEmpty writes nil (and []byte(nil)) as ” rather than NULL.
+func substitute(query string, toks []token, args []driver.NamedValue, nullAsEmpty bool) (string, error) {
 	used := make([]bool, len(args))
 	b := make([]byte, 0, len(query)+16*len(args))
 	for _, t := range toks {
@@ -43,7 +57,11 @@ func substitute(query string, toks []token, args []driver.NamedValue) (string, e
 		if err != nil || n < 1 || n > len(args) {
 			return "", fmt.Errorf("wflog/logstoresql: placeholder %s has no argument (%d given)", query[t.start:t.end], len(args))
 		}
-		if b, err = appendLiteral(b, args[n-1].Value); err != nil {
+		v := args[n-1].Value
+		if nullAsEmpty && isNull(v) {
+			v = ""
+		}
+		if b, err = appendLiteral(b, v); err != nil {
 			return "", fmt.Errorf("wflog/logstoresql: argument %s: %w", query[t.start:t.end], err)
 		}
 		used[n-1] = true

@@ -87,10 +87,25 @@ func TestAppendLiteral(t *testing.T) {
 
 func TestRenderStatement(t *testing.T) {
 	got, err := renderStatement(`SELECT * FROM t WHERE a = $1 AND b-$2 > 0 AND c = '$1' AND "$2" = $3 AND __time__ > 0 LIMIT 10`,
-		args("x'y", int64(-5), nil))
+		args("x'y", int64(-5), nil), false)
 	want := `SELECT * FROM t WHERE a = 'x''y' AND b-(-5) > 0 AND c = '$1' AND "$2" = NULL AND __time__ > 0 LIMIT 10`
 	if err != nil || got != want {
 		t.Errorf("got %s, %v\nwant %s", got, err, want)
+	}
+	// Outside INSERT, []byte(nil) is NULL as on PostgreSQL, never ''.
+	got, err = renderStatement(`SELECT * FROM t WHERE b = $1 AND __time__ > 0 LIMIT 1`, args([]byte(nil)), false)
+	if want := `SELECT * FROM t WHERE b = NULL AND __time__ > 0 LIMIT 1`; err != nil || got != want {
+		t.Errorf("[]byte(nil): got %s, %v\nwant %s", got, err, want)
+	}
+	// In an INSERT, nil is stored as '' (LogStore has no NULL), unless kept.
+	ins := `INSERT INTO t (a, b, c) VALUES ($1, $2, $3)`
+	got, err = renderStatement(ins, args(nil, []byte(nil), []byte{}), false)
+	if want := `INSERT INTO t (a, b, c) VALUES ('', '', '')`; err != nil || got != want {
+		t.Errorf("INSERT nil: got %s, %v\nwant %s", got, err, want)
+	}
+	got, err = renderStatement(ins, args(nil, []byte(nil), []byte{}), true)
+	if want := `INSERT INTO t (a, b, c) VALUES (NULL, NULL, '')`; err != nil || got != want {
+		t.Errorf("INSERT nil, KeepNULL: got %s, %v\nwant %s", got, err, want)
 	}
 	for _, tt := range []struct {
 		q    string
@@ -102,7 +117,7 @@ func TestRenderStatement(t *testing.T) {
 		{`INSERT INTO t (a) VALUES ($1)`, args("a\x00b"), "NUL byte"},
 		{`INSERT INTO t (a) VALUES ('open`, nil, "unterminated"},
 	} {
-		if _, err := renderStatement(tt.q, tt.args); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := renderStatement(tt.q, tt.args, false); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("renderStatement(%q) error = %v, want %q", tt.q, err, tt.want)
 		}
 	}
@@ -173,7 +188,7 @@ func FuzzRenderStatement(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		q := `INSERT INTO t (a, b) VALUES ($1, 7)`
-		out, err := renderStatement(q, args(s))
+		out, err := renderStatement(q, args(s), false)
 		if err != nil {
 			if strings.IndexByte(s, 0) < 0 && isValidUTF8(s) {
 				t.Fatalf("rendering %q failed: %v", s, err)

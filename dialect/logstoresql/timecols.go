@@ -13,20 +13,43 @@ type timeColumnsKey struct{}
 // as time.Time. GORM queries on a model get this automatically for the
 // model's time fields; raw queries that scan LogStore timestamps into
 // time.Time need it (db.WithContext(dialect.WithTimeColumns(ctx, "last_at"))).
+//
+// An empty text in a time column reads as NULL, so a *time.Time scans nil.
 func WithTimeColumns(ctx context.Context, names ...string) context.Context {
-	prev, _ := ctx.Value(timeColumnsKey{}).(map[string]bool)
-	cols := make(map[string]bool, len(prev)+len(names))
-	for k := range prev {
-		cols[k] = true
+	return withMark(ctx, markTime, names)
+}
+
+// WithEmptyAsNull tells the LogStore adapter that ” in the named result
+// columns of queries made with ctx means NULL. LogStore stores strings, and
+// an INSERT's nil is written as ” (see Wrap), so nullable fields (*string,
+// *uuid.UUID, …) need it to read back nil; GORM queries on a model get it
+// for the model's pointer and sql.Null* fields. The price: on LogStore a
+// nullable string cannot hold "" as distinct from nil.
+func WithEmptyAsNull(ctx context.Context, names ...string) context.Context {
+	return withMark(ctx, markEmptyAsNull, names)
+}
+
+type columnMark uint8
+
+const (
+	markTime columnMark = 1 << iota
+	markEmptyAsNull
+)
+
+func withMark(ctx context.Context, m columnMark, names []string) context.Context {
+	prev, _ := ctx.Value(timeColumnsKey{}).(map[string]columnMark)
+	cols := make(map[string]columnMark, len(prev)+len(names))
+	for k, v := range prev {
+		cols[k] = v
 	}
 	for _, n := range names {
-		cols[n] = true
+		cols[n] |= m
 	}
 	return context.WithValue(ctx, timeColumnsKey{}, cols)
 }
 
-func timeColumnsFrom(ctx context.Context) map[string]bool {
-	cols, _ := ctx.Value(timeColumnsKey{}).(map[string]bool)
+func columnsFrom(ctx context.Context) map[string]columnMark {
+	cols, _ := ctx.Value(timeColumnsKey{}).(map[string]columnMark)
 	return cols
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/dialect/logstoresql"
 )
 
 // DefaultURL is the database tests use unless WFLOG_TEST_DATABASE_URL says otherwise.
@@ -124,7 +125,9 @@ func OpenAdapterPair(tb testing.TB, opts ...wflog.Option) (postgres, logStore *g
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pool := sql.OpenDB(dialect.WrapLogStore(inner))
+	// PostgreSQL's typed columns (uuid, timestamptz) cannot hold the '' that
+	// LogStore's INSERTs store for nil, so this pair keeps NULL.
+	pool := sql.OpenDB(logstoresql.WrapWith(inner, logstoresql.Options{KeepNULL: true}))
 	tb.Cleanup(func() { _ = pool.Close() })
 	logStore, err = wflog.OpenDB(dialect.New(dialect.Config{Backend: dialect.LogStore}), pool, opts...)
 	if err != nil {

@@ -24,6 +24,8 @@ type Config struct {
 	Users         int       // distinct created_by per app; default 5
 	Start         time.Time // runs are created in [Start, Start+Days)
 	Days          int       // default 7
+	// Span, when set, replaces Days: runs are created in [Start, Start+Span).
+	Span time.Duration
 	// Runs, when set, is how many runs will be generated: creation times
 	// then rise with the run number, as runs arrive in production (which
 	// is how rows lie on disk); later runs wrap around. Zero spreads them
@@ -225,6 +227,9 @@ func (g *Generator) Run(i int) History {
 // (runs go to apps round-robin).
 func (g *Generator) createdAt(i int, r *rand.Rand) time.Time {
 	span := time.Duration(g.cfg.Days) * 24 * time.Hour
+	if g.cfg.Span > 0 {
+		span = g.cfg.Span
+	}
 	offset := time.Duration(r.Int64N(int64(span)))
 	if g.cfg.Runs > 0 {
 		// slot·i, not span·i/Runs: span·i overflows int64 nanoseconds

@@ -1,0 +1,234 @@
+package appendonly_test
+
+import (
+	"database/sql"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/DATA-DOG/go-sqlmock"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/appendonly"
+	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/testdb"
+	"github.com/wflog/wflog/logstoretest"
+	"github.com/wflog/wflog/models"
+)
+
+// skewed is a writer clock running off the wall clock by skew.
+func skewed(t *testing.T, writer int, skew time.Duration) *appendonly.Clock {
+	t.Helper()
+	c, err := appendonly.NewWriterClock(func() time.Time { return time.Now().Add(skew) }, writer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// writers opens one database per clock on dsn: separate pools and clocks,
+// as separate processes have.
+func writers(t *testing.T, dsn string, clocks ...*appendonly.Clock) []*gorm.DB {
+	t.Helper()
+	var dbs []*gorm.DB
+	for _, c := range clocks {
+		dbs = append(dbs, testdb.OpenDSN(t, dsn, wflog.WithClock(c)))
+	}
+	return dbs
+}
+
+func latestRun(t *testing.T, db *gorm.DB, r models.WorkflowRun) models.WorkflowRun {
+	t.Helper()
+	var got models.WorkflowRun
+	if err := db.First(&got, "id = ?", r.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestStaleCopyPostgreSQL: on PostgreSQL a save from a stale copy is
+// ordered after every version stored before it — the issue's case: B, whose
+// clock is 60 s behind, loads a run; A saves it paused; B saves it
+// succeeded. B's save is the current state, not silently behind A's.
+func TestStaleCopyPostgreSQL(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	dbs := writers(t, dsn, skewed(t, 1, 0), skewed(t, 2, -60*time.Second))
+	a, b := dbs[0], dbs[1]
+	run := freshRun(uuid.New())
+	if err := a.Create(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	bCopy := latestRun(t, b, run)
+	aCopy := latestRun(t, a, run)
+	aCopy.Status = models.RunPaused
+	if err := a.Save(&aCopy).Error; err != nil {
+		t.Fatal(err)
+	}
+	bCopy.Status = models.RunSucceeded
+	if err := b.Save(&bCopy).Error; err != nil {
+		t.Fatal(err)
+	}
+	got := latestRun(t, a, run)
+	if got.Status != models.RunSucceeded || got.Version != bCopy.Version || bCopy.Version <= aCopy.Version {
+		t.Errorf("current = %s at %d (B wrote %d, A wrote %d), want B's succeeded", got.Status, got.Version, bCopy.Version, aCopy.Version)
+	}
+}
+
+// TestWritersOrderedPostgreSQL: four writers with clocks up to a minute
+// apart each keep a copy they loaded once and save from it in turn; after
+// every save, that save is the current state. Then they all save at once:
+// every save succeeds and is stored under its own version.
+func TestWritersOrderedPostgreSQL(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	skews := []time.Duration{-60 * time.Second, -time.Second, 0, 30 * time.Second}
+	var clocks []*appendonly.Clock
+	for i, s := range skews {
+		clocks = append(clocks, skewed(t, i+1, s))
+	}
+	dbs := writers(t, dsn, clocks...)
+	run := freshRun(uuid.New())
+	if err := dbs[0].Create(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	copies := make([]models.WorkflowRun, len(dbs))
+	for i, db := range dbs {
+		copies[i] = latestRun(t, db, run)
+	}
+	saves := 1
+	for round := 1; round <= 24; round++ {
+		i := (round * 3) % len(dbs) // not in clock order
+		copies[i].TotalSteps = round
+		if err := dbs[i].Save(&copies[i]).Error; err != nil {
+			t.Fatal(err)
+		}
+		saves++
+		if got := latestRun(t, dbs[0], run); got.TotalSteps != round {
+			t.Fatalf("round %d: writer %d (clock %v) saved, current is round %d", round, i, skews[i], got.TotalSteps)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(dbs)*10)
+	for i := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := copies[i]
+			for k := 0; k < 10; k++ {
+				c.TotalTokens = int64(i*100 + k)
+				errs <- dbs[i].Save(&c).Error
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		saves++
+	}
+	if h := history(t, dbs[0], run.ID); len(h) != saves {
+		t.Errorf("%d versions stored, want %d (one per save)", len(h), saves)
+	}
+}
+
+// TestStaleCopyLogStore pins what holds on LogStore, which cannot read
+// before it writes: versions follow the writer's clock (and the version it
+// loaded), so B — a minute behind — stores its save, under a version of
+// its own, but behind A's. Keep writers' clocks synchronised there.
+func TestStaleCopyLogStore(t *testing.T) {
+	srv := logstoretest.New(t)
+	dbs := writers(t, srv.DSN(), skewed(t, 1, 0), skewed(t, 2, -60*time.Second))
+	a, b := dbs[0], dbs[1]
+	run := freshRun(uuid.New())
+	if err := a.Create(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	bCopy := latestRun(t, b, run)
+	aCopy := latestRun(t, a, run)
+	aCopy.Status = models.RunPaused
+	if err := a.Save(&aCopy).Error; err != nil {
+		t.Fatal(err)
+	}
+	bCopy.Status = models.RunSucceeded
+	if err := b.Save(&bCopy).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := latestRun(t, a, run); got.Status != models.RunPaused {
+		t.Errorf("current = %s; LogStore orders by the writers' clocks, so A's paused should be", got.Status)
+	}
+	if h := history(t, a, run.ID); len(h) != 3 || h[1].Version == h[2].Version {
+		t.Errorf("history = %d versions, want 3 distinct", len(h))
+	}
+}
+
+// TestWritersNeverShareAVersionOnLogStore: two processes with clocks stuck
+// at the same instant save the same loaded run; LogStore has no key to
+// refuse a duplicate (id, version), so the clocks' writer IDs must keep the
+// versions apart.
+func TestWritersNeverShareAVersionOnLogStore(t *testing.T) {
+	srv := logstoretest.New(t)
+	stuck := func() time.Time { return time.Now().Truncate(time.Hour) }
+	var clocks []*appendonly.Clock
+	for _, id := range []int{7, 8} {
+		c, err := appendonly.NewWriterClock(stuck, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clocks = append(clocks, c)
+	}
+	dbs := writers(t, srv.DSN(), clocks...)
+	run := freshRun(uuid.New())
+	if err := dbs[0].Create(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	for i, db := range dbs {
+		c := run
+		c.TotalSteps = i + 1
+		if err := db.Save(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := history(t, dbs[0], run.ID)
+	seen := map[appendonly.Version]bool{}
+	for _, r := range h {
+		if seen[r.Version] {
+			t.Errorf("two rows share version %d", r.Version)
+		}
+		seen[r.Version] = true
+	}
+	if len(h) != 3 {
+		t.Errorf("%d versions, want 3", len(h))
+	}
+}
+
+// TestLogStoreZeroRowTag: an INSERT that LogStore accepted wrote its row,
+// whatever its command tag says. A tag of 0 rows must not make Save fall
+// back to GORM's create-with-ON-CONFLICT (a second write, or an error after
+// the first), so exactly one INSERT is sent and Save succeeds.
+func TestLogStoreZeroRowTag(t *testing.T) {
+	mockDB, mock, err := sqlmock.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mockDB.Close()
+	pool := sql.OpenDB(dialect.WrapLogStore(testdb.SQLMockConnector(mockDB)))
+	defer pool.Close()
+	db, err := wflog.OpenDB(dialect.New(dialect.Config{Backend: dialect.LogStore}), pool, wflog.WithClock(testdb.MockClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock.ExpectExec(regexp.QuoteMeta(`INSERT INTO "workflow_runs"`)).WillReturnResult(sqlmock.NewResult(0, 0))
+	r := loadedRun(runID)
+	r.Status = models.RunSucceeded
+	res := db.Save(&r)
+	if res.Error != nil || res.RowsAffected != 1 {
+		t.Errorf("Save = %v, %d rows", res.Error, res.RowsAffected)
+	}
+	if err := mock.ExpectationsWereMet(); err != nil {
+		t.Error(err)
+	}
+}

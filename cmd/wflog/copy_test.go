@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/internal/testdb"
+	"github.com/wflog/wflog/logstoretest"
+)
+
+// TestCopyVerifyImport runs the migration guide's commands end to end:
+// simulate on PostgreSQL, copy to the emulator with --verify, verify after
+// a row is lost, import Dify's tables.
+func TestCopyVerifyImport(t *testing.T) {
+	_, src := testdb.Schema(t)
+	if code, out, errOut := run(t, nil, "simulate", "--dsn", src, "--runs", "40", "--nodes-per-run", "2", "--seed", "7"); code != 0 {
+		t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+	}
+	srv := logstoretest.New(t)
+	state := filepath.Join(t.TempDir(), "copy.state")
+	code, out, errOut := run(t, nil, "copy", "--from", src, "--to", srv.DSN(), "--state", state, "--page", "50", "--verify")
+	if code != 0 {
+		t.Fatalf("copy: %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"(PostgreSQL) to", "(LogStore)", "new __time__", "workflow_runs", "days: both sides hold the same 120 run versions", "the copy is complete"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("copy's output does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "test-access-key-secret") {
+		t.Errorf("copy's output shows the secret:\n%s", out)
+	}
+
+	// The target loses a run version: verify exits 1 with a table.
+	_, dst := testdb.Schema(t)
+	if code, out, errOut := run(t, nil, "copy", "--from", src, "--to", dst); code != 0 {
+		t.Fatalf("copy to PostgreSQL: %d\n%s%s", code, out, errOut)
+	}
+	db := testdb.OpenDSN(t, dst)
+	if err := db.Exec("DELETE FROM workflow_runs WHERE (id, version) IN (SELECT id, version FROM workflow_runs LIMIT 1)").Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, nil, "verify", "--from", src, "--to", dst)
+	if code != 1 || !strings.Contains(out, "workflow_runs  versions") || !strings.Contains(errOut, "the two sides differ on 1 measures") {
+		t.Errorf("verify after a lost row: %d\n%s%s", code, out, errOut)
+	}
+
+	// Dify's own tables: rejected rows make import exit 1, naming them.
+	_, dify := testdb.Schema(t)
+	ddl, err := os.ReadFile("../../transfer/testdata/dify_schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := openRaw(t, dify)
+	if err := raw.Exec(string(ddl)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Exec(`INSERT INTO workflow_runs (id, tenant_id, app_id, workflow_id, type, triggered_from, version, status, created_by_role, created_by, created_at)
+		VALUES ('11111111-1111-4111-8111-111111111111', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'running', 'account', gen_random_uuid(), '2026-11-20 10:00:00'),
+		       ('22222222-2222-4222-8222-222222222222', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'bogus', 'account', gen_random_uuid(), '2026-11-20 11:00:00')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	_, imported := testdb.Schema(t)
+	code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported)
+	if code != 1 || !strings.Contains(out, `rejected workflow_runs 22222222-2222-4222-8222-222222222222: status "bogus"`) || !strings.Contains(errOut, "1 rows were not imported") {
+		t.Errorf("import with a bad row: %d\n%s%s", code, out, errOut)
+	}
+	if err := raw.Exec(`UPDATE workflow_runs SET status = 'failed', finished_at = '2026-11-20 11:00:01' WHERE status = 'bogus'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported, "--verify"); code != 0 || !strings.Contains(out, "verified 1 days: both sides hold the same 2 run versions") {
+		t.Errorf("import after the fix: %d\n%s%s", code, out, errOut)
+	}
+	// And Migrate on Dify's schema refuses, pointing to import.
+	if code, _, errOut = run(t, nil, "migrate", "--dsn", dify); code != 1 || !strings.Contains(errOut, "wflog import") {
+		t.Errorf("migrate on Dify's tables: %d\n%s", code, errOut)
+	}
+}
+
+// openRaw opens dsn without migrating it.
+func openRaw(t *testing.T, dsn string) *gorm.DB {
+	t.Helper()
+	db, err := wflog.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeDB(db) })
+	return db
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wflog/wflog/internal/faults"
+	"github.com/wflog/wflog/internal/testdb"
+)
+
+// TestMain lets a test run this program's main in a child process, so that
+// real signals reach it.
+func TestMain(m *testing.M) {
+	if os.Getenv("WFLOG_TEST_RUN_MAIN") == "1" {
+		os.Args = append([]string{"wflog"}, strings.Fields(os.Getenv("WFLOG_TEST_ARGS"))...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// commandArgs are the flags a command needs before it reaches the
+// database. Every command must be listed: each must stop on a signal.
+var commandArgs = map[string][]string{
+	"runs":  {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
+	"stats": {"--tenant", "00000000-0000-0000-0000-000000000001", "--app", "00000000-0000-0000-0000-000000000002"},
+}
+
+// TestCommandsStopWhenInterrupted: every command, blocked on a server that
+// never answers, returns promptly once its context is cancelled by a
+// signal, with the signal's exit status.
+func TestCommandsStopWhenInterrupted(t *testing.T) {
+	addr := faults.Silent(t)
+	env := map[string]string{"WFLOG_DSN": "postgres://postgres:hunter2@" + addr + "/postgres?sslmode=disable"}
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			time.AfterFunc(200*time.Millisecond, func() { cancel(interrupted{os.Interrupt}) })
+			var stdout, stderr bytes.Buffer
+			a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
+			start := time.Now()
+			args := append([]string{c.name}, commandArgs[c.name]...)
+			if c.name == "import" || c.name == "copy" || c.name == "verify" {
+				args = append(args, "--from", env["WFLOG_DSN"], "--to", env["WFLOG_DSN"])
+			}
+			code := a.main(ctx, args)
+			elapsed := time.Since(start)
+			if code == 2 {
+				t.Fatalf("usage error; list the flags %s needs in commandArgs:\n%s", c.name, stderr.String())
+			}
+			if code != 130 || elapsed > 3*time.Second {
+				t.Errorf("exit %d after %v, want 130 within 3s\n%s", code, elapsed, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "interrupted by SIGINT") || strings.Contains(stderr.String(), "hunter2") {
+				t.Errorf("stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// TestSignals: the program itself, sent SIGINT or SIGTERM while connecting
+// to a server that never answers or while writing, exits promptly with
+// 128+signal.
+func TestSignals(t *testing.T) {
+	silent := "postgres://postgres@" + faults.Silent(t) + "/postgres?sslmode=disable"
+	_, schemaDSN := testdb.Schema(t)
+	tests := []struct {
+		name string
+		sig  syscall.Signal
+		args string
+		wait time.Duration
+	}{
+		{"MigrateSilentSIGINT", syscall.SIGINT, "migrate --dsn " + silent, 300 * time.Millisecond},
+		{"MigrateSilentSIGTERM", syscall.SIGTERM, "migrate --dsn " + silent, 300 * time.Millisecond},
+		{"SimulateWritingSIGTERM", syscall.SIGTERM, "simulate --runs 2000000 --batch 2000 --dsn " + schemaDSN, 1500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "WFLOG_TEST_RUN_MAIN=1", "WFLOG_TEST_ARGS="+tt.args)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(tt.wait)
+			sent := time.Now()
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 128+int(tt.sig) {
+					t.Errorf("exit: %v, want status %d\n%s", err, 128+int(tt.sig), stderr.String())
+				}
+				if elapsed := time.Since(sent); elapsed > 3*time.Second {
+					t.Errorf("stopped %v after the signal", elapsed)
+				}
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 10s after %v\n%s", tt.sig, stderr.String())
+			}
+		})
+	}
+}
+
+// TestHelpHidesSecret: --help shows $WFLOG_DSN as the default, redacted.
+func TestHelpHidesSecret(t *testing.T) {
+	env := map[string]string{"WFLOG_DSN": "logstore://AKID:Sup3rS3cret@host/project"}
+	for _, c := range commands() {
+		code, out, errOut := run(t, env, c.name, "--help")
+		takesDSN := strings.Contains(out, "-dsn")
+		if code != 0 || strings.Contains(out+errOut, "Sup3rS3cret") || takesDSN && !strings.Contains(out, "AKID:xxxxx@host") {
+			t.Errorf("%s --help: exit %d\n%s%s", c.name, code, out, errOut)
+		}
+	}
+	if _, out, errOut := run(t, env, "--help"); strings.Contains(out+errOut, "Sup3rS3cret") {
+		t.Errorf("--help shows the secret:\n%s", out)
+	}
+}

@@ -1,0 +1,107 @@
+package transfer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// checkpointFormat is the version of the state file's layout.
+const checkpointFormat = 1
+
+// checkpoint is a copy's or an import's progress, saved after every page
+// the target has acknowledged. Resuming starts after Tables[t].After.
+type checkpoint struct {
+	Format int                  `json:"format"`
+	Kind   string               `json:"kind"` // "copy" or "import"
+	Filter Filter               `json:"filter"`
+	Tables map[string]*position `json:"tables"`
+}
+
+// position is how far one table has come.
+type position struct {
+	After    *key  `json:"after,omitempty"` // the last row the target acknowledged
+	Done     bool  `json:"done,omitempty"`
+	Read     int64 `json:"read"`
+	Written  int64 `json:"written"`
+	Rejected int64 `json:"rejected,omitempty"` // Import: rows not written, invalid
+}
+
+func (c *checkpoint) table(name string) *position {
+	if c.Tables == nil {
+		c.Tables = map[string]*position{}
+	}
+	p, ok := c.Tables[name]
+	if !ok {
+		p = &position{}
+		c.Tables[name] = p
+	}
+	return p
+}
+
+// loadCheckpoint reads path, or starts a new checkpoint when there is no
+// file. A file written for another kind of run or another filter is an
+// error: resuming it would copy the wrong rows.
+func loadCheckpoint(path, kind string, f Filter) (*checkpoint, bool, error) {
+	c := &checkpoint{Format: checkpointFormat, Kind: kind, Filter: f}
+	if path == "" {
+		return c, false, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("transfer: reading the state file: %w", err)
+	}
+	var saved checkpoint
+	if err := json.Unmarshal(data, &saved); err != nil {
+		return nil, false, fmt.Errorf("transfer: the state file %s is not one of ours: %w", path, err)
+	}
+	if saved.Format != checkpointFormat || saved.Kind != kind {
+		return nil, false, fmt.Errorf("transfer: the state file %s is of a %q run (format %d), not of this %s: use another --state file", path, saved.Kind, saved.Format, kind)
+	}
+	if !sameFilter(saved.Filter, f) {
+		return nil, false, fmt.Errorf("transfer: the state file %s was written with other filters (%+v): resume with the same filters, or use another --state file", path, saved.Filter)
+	}
+	return &saved, true, nil
+}
+
+func sameFilter(a, b Filter) bool {
+	return a.TenantID == b.TenantID && a.AppID == b.AppID && a.Since.Equal(b.Since) && a.Until.Equal(b.Until)
+}
+
+// save writes the checkpoint to path atomically: a temporary file, synced,
+// renamed over the old one, so a crash leaves the old state or the new one.
+func (c *checkpoint) save(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("transfer: saving the state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("transfer: saving the state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("transfer: saving the state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("transfer: saving the state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("transfer: saving the state: %w", err)
+	}
+	return nil
+}
