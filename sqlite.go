@@ -8,6 +8,7 @@ import (
 
 	"github.com/libtnb/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
 	moderncsqlite "modernc.org/sqlite"
 
 	"github.com/wflog/wflog/dialect"
@@ -44,4 +45,27 @@ func sqliteDialector(cfg dialect.Config) (gorm.Dialector, error) {
 		return nil, fmt.Errorf("wflog: registering %s with SQLite: %w", dialect.SQLiteDayFunction, err)
 	}
 	return dialect.SQLiteDialector(sqlite.Open(cfg.ConnString)), nil
+}
+
+// sqlitePoolDialector is GORM's SQLite dialector over a pool the caller
+// built (OpenDB). It installs what the dialector's own Initialize does
+// without asking the pool for sqlite_version(): a pool over sqlmock, or a
+// recorder, has no answer to give, and modernc.org/sqlite is new enough for
+// RETURNING (3.35) by construction.
+type sqlitePoolDialector struct{ sqlite.Dialector }
+
+func (d sqlitePoolDialector) Initialize(db *gorm.DB) error {
+	db.ConnPool = d.Conn
+	callbacks.RegisterDefaultCallbacks(db, &callbacks.Config{
+		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT", "RETURNING"},
+		UpdateClauses:        []string{"UPDATE", "SET", "FROM", "WHERE", "RETURNING"},
+		DeleteClauses:        []string{"DELETE", "FROM", "WHERE", "RETURNING"},
+		LastInsertIDReversed: true,
+	})
+	for k, v := range d.ClauseBuilders() {
+		if _, ok := db.ClauseBuilders[k]; !ok {
+			db.ClauseBuilders[k] = v
+		}
+	}
+	return nil
 }

@@ -140,7 +140,7 @@ func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) 
 		if err := registerSQLiteDay(); err != nil {
 			return nil, err
 		}
-		return open(context.Background(), dialect.SQLiteDialector(sqlite.New(sqlite.Config{Conn: pool})), d, opts)
+		return open(context.Background(), dialect.SQLiteDialector(sqlitePoolDialector{sqlite.Dialector{Conn: pool}}), d, opts)
 	}
 	return open(context.Background(), postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)}), d, opts)
 }
