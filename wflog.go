@@ -96,7 +96,7 @@ func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, err
 			return nil, cfg.Scrub(err)
 		}
 		pool = sql.OpenDB(connector)
-		dialector = postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})
+		dialector = logStoreDialector{postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})}
 	case dialect.SQLite:
 		if dialector, err = sqliteDialector(cfg); err != nil {
 			return nil, err
@@ -142,7 +142,11 @@ func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) 
 		}
 		return open(context.Background(), dialect.SQLiteDialector(sqlitePoolDialector{sqlite.Dialector{Conn: pool}}), d, opts)
 	}
-	return open(context.Background(), postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)}), d, opts)
+	dialector := postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)})
+	if d.Backend() == dialect.LogStore {
+		dialector = logStoreDialector{dialector}
+	}
+	return open(context.Background(), dialector, d, opts)
 }
 
 func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB, error) {
