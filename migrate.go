@@ -3,6 +3,7 @@ package wflog
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -73,7 +74,10 @@ func (e *SchemaError) Error() string {
 // outside a transaction: concurrent builds cannot run inside one.
 //
 // On a real LogStore, create the logstores and their field indexes in the
-// SLS console instead; see schema_logstore.sql.
+// SLS console instead (`wflog logstore-index` prints them); see
+// schema_logstore.sql. On LogStore, Migrate then checks the field indexes
+// (CheckLogStore) and fails, wrapping ErrLogStoreIndex, unless they are
+// what wflog needs.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
 	switch dialect.Of(db).Backend() {
@@ -90,7 +94,12 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 		defer unlock()
 		for _, s := range postgresScripts() {
 			for _, stmt := range statements(s.text) {
-				if err := migrateStatement(ctx, conn, stmt); err != nil {
+				err := migrateStatement(ctx, conn, stmt)
+				var se *SchemaError
+				if errors.As(err, &se) {
+					return err // it names the table and says what to do
+				}
+				if err != nil {
 					return fmt.Errorf("wflog: migrating PostgreSQL (%s: %s): %w", s.name, firstLine(stmt), err)
 				}
 			}
@@ -109,6 +118,9 @@ func migrateLogStore(db *gorm.DB) error {
 	}
 	// The tables exist from here on: checks of what the logstores hold
 	// (their field types, say) belong after this point.
+	if _, err := CheckLogStore(db.Statement.Context, db); err != nil {
+		return fmt.Errorf("wflog: migrating LogStore: %w", err)
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
@@ -71,6 +72,7 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 // with the dialect and the appendonly plugin installed:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (postgresql:// too)
+//	host=host user=user password=pass dbname=db sslmode=disable   (PostgreSQL too)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT   (sls:// too)
 //	sqlite:///path/to/wflog.db, sqlite://:memory:        (embedded, no server)
 //
@@ -109,7 +111,7 @@ func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, err
 		if pool != nil {
 			_ = pool.Close()
 		}
-		return nil, cfg.Scrub(fmt.Errorf("wflog: opening %s: %w", cfg, err))
+		return nil, cfg.Scrub(fmt.Errorf("wflog: opening %s: %w%s", cfg, err, openHint(cfg, err)))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -193,4 +195,14 @@ func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opt
 		}
 	}
 	return db, nil
+}
+
+// openHint adds a sentence to a failed Open's error where the cause is a
+// known first-hour mistake: TLS asked of a plaintext LogStore endpoint such
+// as the emulator.
+func openHint(cfg dialect.Config, err error) string {
+	if cfg.Backend == dialect.LogStore && strings.Contains(err.Error(), "server refused TLS connection") {
+		return " (the server offers no TLS: for a plaintext endpoint such as the LogStore emulator, add sslmode=disable to the DSN)"
+	}
+	return ""
 }

@@ -256,7 +256,7 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 		for _, r := range all {
 			if p.versionOf(stmt, m, r) == 0 {
 				id, _ := m.identity[0].ValueOf(stmt.Context, r)
-				db.AddError(fmt.Errorf("%w: %s %v has version 0, so it was never read from the database: load it (First, Find) or Create it before updating it", ErrNotLoaded, m.schema.Name, id))
+				db.AddError(fmt.Errorf("%w: %s %s has version 0, so it was never read from the database: load it (First, Find) or Create it before updating it", ErrNotLoaded, m.schema.Name, truncateValue(id)))
 				return
 			}
 		}
@@ -494,7 +494,7 @@ func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
 			return
 		case attempt >= attempts:
 			id, _ := m.identity[0].ValueOf(db.Statement.Context, r)
-			db.AddError(fmt.Errorf("appendonly: %s %v: other writers stored a newer version before each of %d attempts to write after it; nothing was written", m.schema.Name, id, attempts))
+			db.AddError(fmt.Errorf("appendonly: %s %s: other writers stored a newer version before each of %d attempts to write after it; nothing was written", m.schema.Name, truncateValue(id), attempts))
 			return
 		}
 		if dialect.Of(db).Has(dialect.WriteLock) && !inTransaction(db) {

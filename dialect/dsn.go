@@ -133,6 +133,7 @@ var logStoreParams = map[string]bool{
 // Parse reads a DSN:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable     (postgresql:// too)
+//	host=db user=u password=pass dbname=app sslmode=disable (PostgreSQL, libpq's key/value form)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT    (sls:// too)
 //	sqlite:///var/lib/app/wflog.db, sqlite://wflog.db     (a file; sqlite3:// too)
 //	sqlite://:memory:                                     (one connection's memory)
@@ -147,6 +148,9 @@ var logStoreParams = map[string]bool{
 // that where the secret ends is never a matter of interpretation. Errors name
 // the problem and show the DSN with its secret redacted.
 func Parse(dsn string) (Config, error) {
+	if looksKeyValue(dsn) {
+		return parseKeyValue(dsn)
+	}
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if s := strings.ToLower(scheme); ok && (s == "sqlite" || s == "sqlite3") {
 		return parseSQLite(dsn)
@@ -386,6 +390,9 @@ const redactedSecret = "xxxxx"
 // first ':' is kept; and the value of every parameter whose name ends in
 // password= goes too (key=value DSNs included).
 func Redact(dsn string) string {
+	if looksKeyValue(dsn) {
+		return redactKeyValue(dsn)
+	}
 	out := dsn
 	start := 0
 	if scheme, _, ok := strings.Cut(out, "://"); ok && validScheme(scheme) {

@@ -79,6 +79,10 @@ const RankColumn = "wflog_rn"
 
 const newerAlias = "wflog_newer"
 
+// LatestAlias names LogStore's latest-version subquery in the statement
+// that reads from it.
+const LatestAlias = "wflog_latest"
+
 // KeepLatest makes stmt, a query on v.Table, read only the latest version of
 // each record among the versions c admits. The caller's other conditions
 // then filter those latest rows.
@@ -134,7 +138,12 @@ func (d *Dialect) rankedLatest(stmt *gorm.Statement, v Versioned, from clause.Ex
 	if len(c.Columns) > 0 {
 		cols = append(append([]string{}, c.Leading...), without(c.Columns, c.Leading, "")...)
 	}
-	stmt.TableExpr = &clause.Expr{SQL: "?", Vars: []any{rankedVersions{from: from, alias: stmt.Table, v: v, where: conds, columns: cols}}}
+	// The derived table gets a name of its own (SLS examples and Dify
+	// never reuse the logstore's name for it); the statement's own
+	// columns (clause.CurrentTable) then name it.
+	stmt.TableExpr = &clause.Expr{SQL: "?", Vars: []any{rankedVersions{from: from, table: stmt.Table, alias: LatestAlias, v: v, where: conds, columns: cols}}}
+	stmt.Table = LatestAlias
+	dropTimeBound(stmt) // the ranking carries it; outside, __time__ is not needed
 	stmt.AddClause(clause.Where{Exprs: []clause.Expression{
 		clause.Expr{SQL: "? = 1", Vars: []any{clause.Column{Table: clause.CurrentTable, Name: RankColumn}}},
 	}})
@@ -208,6 +217,7 @@ func (e noNewerVersion) Build(b clause.Builder) {
 // With columns, it selects id, version, __time__ and those instead of *.
 type rankedVersions struct {
 	from    clause.Expression
+	table   string // what clause.CurrentTable names inside: the logstore
 	alias   string
 	v       Versioned
 	where   []clause.Expression
@@ -235,6 +245,12 @@ func (r rankedVersions) Build(b clause.Builder) {
 	b.WriteString(" FROM ")
 	r.from.Build(b)
 	b.WriteString(" WHERE ")
+	// Inside, the statement's own columns are the logstore's.
+	if st, ok := b.(*gorm.Statement); ok && r.table != "" {
+		outer := st.Table
+		st.Table = r.table
+		defer func() { st.Table = outer }()
+	}
 	clause.Where{Exprs: r.where}.Build(b)
 	b.WriteString(") AS ")
 	b.WriteQuoted(r.alias)
@@ -297,4 +313,28 @@ func without(cols, drop []string, extra string) []string {
 		}
 	}
 	return out
+}
+
+// dropTimeBound removes the __time__ bound prepareQuery added to stmt's
+// WHERE, for a statement whose FROM turned out to be a subquery that
+// carries the bound itself.
+func dropTimeBound(stmt *gorm.Statement) {
+	c, ok := stmt.Clauses["WHERE"]
+	if !ok {
+		return
+	}
+	w, ok := c.Expression.(clause.Where)
+	if !ok {
+		return
+	}
+	kept := w.Exprs[:0:0]
+	for _, e := range w.Exprs {
+		if x, ok := e.(clause.Expr); ok && x.SQL == TimeBound && len(x.Vars) == 0 {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	w.Exprs = kept
+	c.Expression = w
+	stmt.Clauses["WHERE"] = c
 }

@@ -305,6 +305,14 @@ func insertTarget(toks []token) (int, bool) {
 // (RuleFromRequired).
 func checkBody(toks []token, d []int, enforce Rule) error {
 	if enforce&RuleInsertOnly != 0 {
+		// set_config changes the session, as SET would: SLS has no such
+		// function, and a client's literals rely on its settings.
+		for i, t := range toks[:len(toks)-1] {
+			if (t.kind == tokWord || t.kind == tokQuotedIdent) && t.norm == "set_config" && toks[i+1].isPunct('(') {
+				return refuse(RuleInsertOnly, codeFeatureNotSupported,
+					"logstore: set_config() is not supported; LogStore accepts only SELECT, INSERT and CREATE TABLE, and no statement changes session settings")
+			}
+		}
 		for i, t := range toks[:len(toks)-1] {
 			if !t.isPunct('(') {
 				continue
@@ -468,6 +476,10 @@ func checkLimit(toks []token, at int, nested, strict bool) (*splice, error) {
 			}
 		}
 		return &splice{start: first.start, end: second.end, text: second.norm + " OFFSET " + first.norm}, nil
+	}
+	if strict && nested {
+		return nil, refuse(RuleLimitSyntax, codeFeatureNotSupported,
+			"logstore: LIMIT inside a subquery is not supported; LogStore applies LIMIT to final results only")
 	}
 	if strict {
 		if !isInteger(first.norm) {

@@ -80,6 +80,12 @@ type Config struct {
 	// CREATE TABLE, with analytics on and no text length limit.
 	Indexes map[string]Index
 
+	// ServerParameters replace the run-time parameters the server reports
+	// at startup (standard_conforming_strings, client_encoding, …); an empty
+	// value leaves the parameter out. For testing clients against an
+	// endpoint that reports otherwise.
+	ServerParameters map[string]string
+
 	// Relax lists the rules to switch off. RuleSimpleQuery cannot be
 	// relaxed.
 	Relax Rule

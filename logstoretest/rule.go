@@ -42,8 +42,9 @@ const (
 
 	// RuleLimitSyntax refuses OFFSET (SQLSTATE 42601) and enforces LogStore's
 	// paging form LIMIT offset, count: count ≤ 10,000, offset+count ≤
-	// 1,000,000 and only in the outermost query; LIMIT n allows n ≤
-	// 1,000,000 (SQLSTATE 22023 for a bound). Relaxed, LIMIT n OFFSET m is
+	// 1,000,000; LIMIT n allows n ≤ 1,000,000 (SQLSTATE 22023 for a bound);
+	// either only in the outermost query ([DOC] LIMIT applies to final
+	// results only; SQLSTATE 0A000 inside a subquery). Relaxed, LIMIT n OFFSET m is
 	// forwarded; LIMIT offset, count is always rewritten for PostgreSQL.
 	RuleLimitSyntax
 

@@ -24,6 +24,9 @@ import (
 // hearing what the logstore's TTL must do. DeleteExpired and DeleteByApp
 // report such a tier the same way, beside what they deleted.
 func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([]models.WorkflowRun, error) {
+	if err := validTime("before", before); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.expiredBatchTiered(ctx, before, limit)
 	}
@@ -104,6 +107,9 @@ func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch
 // DeleteExpired deletes every version of the node executions created before
 // before, batch at a time, and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, batch int) (int64, error) {
+	if err := validTime("before", before); err != nil {
+		return 0, err
+	}
 	if n.tiers != nil {
 		return n.deleteTiered("DeleteExpired", func(s span) bool { return s.reaches(before) }, func(t *NodeExecutions) (int64, error) { return t.DeleteExpired(ctx, before, batch) })
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/internal/workload"
+	"github.com/wflog/wflog/logstoretest"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
 )
@@ -428,5 +429,48 @@ func TestTieredCutoverDayManyUsers(t *testing.T) {
 	daily, err := runs.DailyRuns(ctx, s)
 	if err != nil || fmt.Sprint(daily) != "[{2026-11-02 315}]" {
 		t.Fatalf("DailyRuns = %v, %v", daily, err)
+	}
+}
+
+// TestTieredReadsItsWrites: the LogStore tier keeps its read-your-writes
+// cache, so a run written a moment ago is found, listed with its node
+// executions, while LogStore does not show it yet; the PostgreSQL tier
+// needs none.
+func TestTieredReadsItsWrites(t *testing.T) {
+	ctx := context.Background()
+	older, _ := testdb.Open(t)
+	newer, _ := testdb.OpenLogStore(t, func(c *logstoretest.Config) { c.VisibilityDelay = time.Minute })
+	cutover := time.Now().Add(-time.Hour)
+	runs := repo.NewRuns(newer, repo.WithOlderTier(older, cutover))
+	nodes := repo.NewNodeExecutions(newer, repo.WithOlderTier(older, cutover))
+	tenant, app := uuid.New(), uuid.New()
+	run := models.WorkflowRun{TenantID: tenant, AppID: app, Status: models.RunRunning, CreatedBy: uuid.New()} // created now: LogStore
+	if err := runs.Save(ctx, &run); err != nil {
+		t.Fatal(err)
+	}
+	if run.CreatedAt.Before(cutover) {
+		t.Fatalf("a zero CreatedAt became %s, before the cutover", run.CreatedAt)
+	}
+	old := models.WorkflowRun{TenantID: tenant, AppID: app, Status: models.RunRunning, CreatedAt: cutover.Add(-time.Hour)}
+	if err := runs.Save(ctx, &old); err != nil {
+		t.Fatal(err)
+	}
+	// The old run's node execution comes after the cutover: LogStore.
+	e := models.WorkflowNodeExecution{TenantID: tenant, AppID: app, WorkflowRunID: &old.ID, Index: 1, Status: models.NodeRunning, CreatedAt: time.Now()}
+	if err := nodes.Save(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uuid.UUID{run.ID, old.ID} {
+		if got, err := runs.Get(ctx, tenant, app, id); err != nil || got.ID != id {
+			t.Fatalf("Get(%s) = %v, %v", id, got, err)
+		}
+	}
+	if got, err := nodes.ListByRun(ctx, tenant, app, old.ID, repo.NodeOrder{}); err != nil || len(got) != 1 || got[0].ID != e.ID {
+		t.Fatalf("ListByRun of the old run = %v, %v; want the execution LogStore does not show yet", got, err)
+	}
+	// Lists read the backends, which do not show the LogStore write yet.
+	page, err := runs.List(ctx, repo.ListRuns{TenantID: tenant, AppID: app})
+	if err != nil || len(page.Runs) != 1 || page.Runs[0].ID != old.ID {
+		t.Fatalf("List = %+v, %v; want only the PostgreSQL tier's run while LogStore hides the other", page.Runs, err)
 	}
 }

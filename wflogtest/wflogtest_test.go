@@ -30,9 +30,9 @@ func TestSQLMock(t *testing.T) {
 	version := wflogtest.Epoch.UnixNano()
 	t.Run("LogStore", func(t *testing.T) {
 		db, mock := wflogtest.SQLMock(t, dialect.LogStore)
-		mock.ExpectExec(`INSERT INTO "workflow_runs" ` + columns + ` VALUES ('0193a1b2-0000-7000-8000-000000000001',1795680000000000000,` +
+		mock.ExpectExec(`INSERT INTO "workflow_runs" ` + columns + ` VALUES ('0193a1b2-0000-7000-8000-000000000001','1795680000000000000',` +
 			`'11111111-1111-4111-8111-111111111111','11111111-1111-4111-8111-111111111111','11111111-1111-4111-8111-111111111111',` +
-			`'workflow','app-run','1','','','','running','',0,0,0,0,'account','11111111-1111-4111-8111-111111111111','2026-11-01T08:00:00.000000Z','')`).
+			`'workflow','app-run','1','','','','running','','0','0','0','0','account','11111111-1111-4111-8111-111111111111','2026-11-01T08:00:00.000000Z','')`).
 			WillReturnResult(sqlmock.NewResult(0, 1))
 		r := run()
 		if err := db.Create(&r).Error; err != nil {

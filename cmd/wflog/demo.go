@@ -69,6 +69,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("starting the LogStore emulator: %w", err)
 		}
 		defer srv.Close()
+		fmt.Fprintf(a.stdout, "LogStore emulator at %s, in schema %s of %s (dropped when the demo ends)\n", srv.Addr(), srv.Schema(), dialect.Redact(*dsn))
 		ls, err := wflog.OpenContext(ctx, srv.DSN())
 		if err != nil {
 			return err

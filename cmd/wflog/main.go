@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -57,6 +58,8 @@ func commands() []command {
 		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
 		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
 		{"verify", "compare two databases' workflow logs day by day", runVerify},
+		{"logstore-index", "print the SLS field indexes wflog's logstores need", runLogStoreIndex},
+		{"check", "probe a LogStore's field indexes (typeof, count) and say what to fix", runCheck},
 	}
 }
 
@@ -88,17 +91,25 @@ func signalName(sig os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGPIPE:
+		return "SIGPIPE"
 	}
 	return sig.String()
 }
 
 // notifyContext returns a context cancelled, with an interrupted cause, by
-// the first SIGINT or SIGTERM; every command's I/O runs on it, so the
-// command stops promptly. A second signal ends the process at once.
+// the first SIGINT, SIGTERM, SIGHUP or SIGPIPE; every command's I/O runs on
+// it, so the command stops promptly and cleans up (demo drops its
+// emulator's schema). SIGPIPE is the output's reader gone (wflog … | head):
+// without it a write would kill the process before any cleanup. A second
+// SIGINT or SIGTERM ends the process at once; more SIGPIPEs, which every
+// further write to the closed pipe sends, do not.
 func notifyContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		var first os.Signal
@@ -108,11 +119,17 @@ func notifyContext(stderr io.Writer) (context.Context, func()) {
 			return
 		}
 		cancel(interrupted{first})
-		select {
-		case sig := <-sigs:
-			fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
-			os.Exit(interrupted{first}.exitCode())
-		case <-done:
+		for {
+			select {
+			case sig := <-sigs:
+				if sig == syscall.SIGPIPE || sig == syscall.SIGHUP {
+					continue
+				}
+				fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
+				os.Exit(interrupted{first}.exitCode())
+			case <-done:
+				return
+			}
 		}
 	}()
 	var once sync.Once
@@ -170,12 +187,13 @@ Usage: wflog [--dsn DSN] <command> [flags]
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
 Every command takes --dsn, before or after its name (default $WFLOG_DSN,
 else %s), except import, copy and verify, which take --from and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
+  'host=db user=u password=pass dbname=app sslmode=disable'
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
 
 Start with:   wflog demo
@@ -233,6 +251,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(fs)
 			return err
+		}
+		if strings.HasSuffix(err.Error(), "flag provided but not defined: -dsn") {
+			fmt.Fprintf(fs.Output(), "%s takes no --dsn, before or after its name: its databases are flags of their own, below\n", fs.Name())
 		}
 		if help {
 			fs.Usage()

@@ -146,6 +146,10 @@ type statsDay struct {
 	Interactions float64 `json:"interactions"`
 }
 
+// maxDays bounds --days: a century of statistics, well inside the years
+// the backends store.
+const maxDays = 36500
+
 func runStats(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
 	tenant, appID := ownerFlags(fs)
@@ -162,6 +166,11 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	}
 	if err := a.atLeast(fs, bound{"days", *days, 1, "today alone is --days 1"}); err != nil {
 		return err
+	}
+	if *days > maxDays {
+		fmt.Fprintf(a.stderr, "--days %d: want at most %d\n", *days, maxDays)
+		fs.Usage()
+		return errUsage
 	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {

@@ -38,11 +38,12 @@ func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, fmt.Errorf("connecting to LogStore: %w", err)
 	}
 	// Literals are written with standard_conforming_strings semantics
-	// (backslashes are ordinary characters). A server that says otherwise
-	// would read them differently, so it is refused rather than trusted.
-	if pg.ParameterStatus("standard_conforming_strings") == "off" {
+	// (backslashes are ordinary characters). A server that does not say so
+	// — off, or nothing at all — might read them differently, so it is
+	// refused rather than trusted.
+	if err := checkStrings(pg.ParameterStatus(standardConformingStrings)); err != nil {
 		_ = pg.Close(ctx)
-		return nil, fmt.Errorf("wflog: LogStore %s reports standard_conforming_strings=off; wflog's literals need it on", c.where)
+		return nil, fmt.Errorf("wflog: LogStore %s: %w", c.where, err)
 	}
 	return &simpleConn{pg: pg, types: pgtype.NewMap()}, nil
 }
@@ -78,7 +79,14 @@ func (c *simpleConn) Begin() (driver.Tx, error) { return nil, errTransactions }
 
 func (c *simpleConn) Close() error { return c.pg.Close(context.Background()) }
 
-func (c *simpleConn) IsValid() bool { return !c.pg.IsClosed() }
+func (c *simpleConn) IsValid() bool {
+	return !c.pg.IsClosed() && c.pg.ParameterStatus(standardConformingStrings) == "on"
+}
+
+// ParameterStatus is what the server last reported for the run-time
+// parameter name; the adapter checks standard_conforming_strings with it
+// before rendering each statement.
+func (c *simpleConn) ParameterStatus(name string) string { return c.pg.ParameterStatus(name) }
 
 // Ping checks the connection without sending a query: LogStore has no
 // statement that is safe to send as a ping.
@@ -193,3 +201,18 @@ func (r *simpleRows) finish() error {
 }
 
 func (r *simpleRows) Close() error { return r.finish() }
+
+const standardConformingStrings = "standard_conforming_strings"
+
+// checkStrings judges a reported standard_conforming_strings: only "on"
+// means the server reads a backslash in '…' as an ordinary character, which
+// is how every literal is written.
+func checkStrings(reported string) error {
+	switch reported {
+	case "on":
+		return nil
+	case "":
+		return errors.New("the server does not report standard_conforming_strings; wflog's literals need it on, and a server that does not say so may read backslashes as escapes")
+	}
+	return fmt.Errorf("the server reports standard_conforming_strings=%.20q; wflog's literals need it on", reported)
+}

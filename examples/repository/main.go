@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
 )
@@ -51,7 +52,12 @@ func main() {
 	run.Status, run.FinishedAt, run.TotalSteps, run.TotalTokens = models.RunSucceeded, &finished, 2, 420
 	check(runs.Save(ctx, &run))
 
-	// The console: the newest runs, one run's node executions, the counts.
+	// The console, a moment later: the newest runs, one run's node
+	// executions, the counts. Lists and statistics read what the backend
+	// shows, and LogStore shows a write up to 3 s after it is made.
+	if dialect.Of(db).Backend() == dialect.LogStore {
+		time.Sleep(3 * time.Second)
+	}
 	page, err := runs.List(ctx, repo.ListRuns{TenantID: tenant, AppID: app, Limit: 20})
 	check(err)
 	for _, r := range page.Runs {

@@ -54,11 +54,37 @@ type Proxy struct {
 	l      net.Listener
 	target string
 
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	accepted int
-	dropped  int
-	wg       sync.WaitGroup
+	mu        sync.Mutex
+	conns     map[net.Conn]struct{}
+	accepted  int
+	dropped   int
+	refusing  bool // close new connections at once, as a server that is down
+	blackhole bool // forward nothing, answer nothing: a server that hangs
+	wg        sync.WaitGroup
+}
+
+// Refuse makes the proxy close every new connection as soon as it is
+// accepted (on) — a server that is down — or forward them again (off).
+func (p *Proxy) Refuse(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refusing = on
+}
+
+// Blackhole makes the proxy swallow everything sent either way on every
+// connection (on), so that the client waits for an answer that never comes,
+// or forward again (off). Bytes swallowed are lost: a connection that
+// lived through a blackhole is out of step and should be dropped.
+func (p *Proxy) Blackhole(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.blackhole = on
+}
+
+func (p *Proxy) swallowing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.blackhole
 }
 
 // NewProxy starts a proxy to target that stops when the test ends.
@@ -108,6 +134,13 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		refusing := p.refusing
+		p.mu.Unlock()
+		if refusing {
+			_ = client.Close()
+			continue
+		}
 		server, err := net.Dial("tcp", p.target)
 		if err != nil {
 			_ = client.Close()
@@ -120,7 +153,18 @@ func (p *Proxy) serve() {
 		p.mu.Unlock()
 		pipe := func(dst, src net.Conn) {
 			defer p.wg.Done()
-			_, _ = io.Copy(dst, src)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				if n > 0 && !p.swallowing() {
+					if _, werr := dst.Write(buf[:n]); werr != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
 			_ = dst.Close()
 			_ = src.Close()
 			p.mu.Lock()
