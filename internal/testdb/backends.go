@@ -62,7 +62,9 @@ func OpenSQLite(tb testing.TB, opts ...wflog.Option) *gorm.DB {
 func OpenLogStore(tb testing.TB, configure func(*logstoretest.Config), opts ...wflog.Option) (*gorm.DB, string) {
 	tb.Helper()
 	Admin(tb) // skip, or fail under CI, with the same sentence as the PostgreSQL tests
-	var srvOpts []func(*logstoretest.Config)
+	// The emulator keeps its rows in the test database too, not in
+	// logstoretest's default (the server's postgres database).
+	srvOpts := []func(*logstoretest.Config){func(c *logstoretest.Config) { c.Backend = URL() }}
 	if configure != nil {
 		srvOpts = append(srvOpts, configure)
 	}
