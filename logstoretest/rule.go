@@ -72,10 +72,15 @@ const (
 	// is not indexed cannot be named. Relaxed, columns keep their declared
 	// PostgreSQL types and NULL stays NULL.
 	RuleTextStorage
+
+	// RuleNoPositions refuses GROUP BY and ORDER BY items that are column
+	// positions (GROUP BY 1, ORDER BY 2 DESC) with SQLSTATE 0A000: SLS
+	// documents grouping and ordering by a field or an alias only.
+	RuleNoPositions
 )
 
 // allRules is the mask of every defined rule.
-const allRules = RuleTextStorage<<1 - 1
+const allRules = RuleNoPositions<<1 - 1
 
 // name returns the flag-style name of a single rule, or "" if r is not
 // exactly one defined rule.
@@ -101,6 +106,8 @@ func (r Rule) name() string {
 		return "single-statement"
 	case RuleTextStorage:
 		return "text-storage"
+	case RuleNoPositions:
+		return "no-positions"
 	}
 	return ""
 }

@@ -85,12 +85,15 @@ func TestCopyKilledAndResumed(t *testing.T) {
 }
 
 // killAndResume runs the copy process from → to, killing it after a random
-// time between minLife and maxLife, until one run finishes.
+// time between minLife and maxLife, until one run finishes. A run killed
+// before it saved any progress (a slow start on a loaded machine) doubles
+// the window for the next, so the copy always gets somewhere.
 func killAndResume(t *testing.T, from, to string, minLife, maxLife time.Duration) {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "copy.state")
 	rng := rand.New(rand.NewPCG(5, 6))
 	kills := 0
+	progress := func() string { b, _ := os.ReadFile(state); return string(b) }
 	for attempt := 0; ; attempt++ {
 		if attempt == 60 {
 			t.Fatalf("the copy did not finish in %d attempts", attempt)
@@ -99,6 +102,7 @@ func killAndResume(t *testing.T, from, to string, minLife, maxLife time.Duration
 		cmd.Env = append(os.Environ(), childCopyEnv+"="+from+" "+to+" "+state)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
+		before := progress()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -113,6 +117,9 @@ func killAndResume(t *testing.T, from, to string, minLife, maxLife time.Duration
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			kills++
+			if progress() == before {
+				minLife, maxLife = 2*minLife, 2*maxLife
+			}
 			continue
 		}
 		break

@@ -123,12 +123,12 @@ func inspect(query string, toks []token) (statementInfo, error) {
 	info := statementInfo{verb: strings.ToUpper(sig[0].text)}
 	info.query = info.verb == "SELECT" || info.verb == "WITH"
 	depth := 0
-	var byDepth []int // depths at which a GROUP BY or ORDER BY list is open
+	var byDepth []int  // depths at which a GROUP BY or ORDER BY list is open
+	prev, up := "", "" // the previous and this token, upper-cased if words
 	for i, t := range sig {
-		up := strings.ToUpper(t.text)
-		prev := ""
-		if i > 0 {
-			prev = strings.ToUpper(sig[i-1].text)
+		prev, up = up, t.text
+		if t.kind == tokWord {
+			up = strings.ToUpper(t.text)
 		}
 		// A GROUP BY or ORDER BY item that is a bare number is a position.
 		if t.kind == tokNumber && len(byDepth) > 0 && byDepth[len(byDepth)-1] == depth && (prev == "BY" || prev == ",") {
@@ -163,7 +163,7 @@ func inspect(query string, toks []token) (statementInfo, error) {
 		case (up == "LIMIT" || up == "HAVING" || up == "WINDOW" || up == "UNION" || up == "OFFSET") && len(byDepth) > 0 && byDepth[len(byDepth)-1] == depth:
 			byDepth = byDepth[:len(byDepth)-1]
 			fallthrough
-		case up == "LIMIT" || up == "OFFSET" || up == "FROM" || up == "FOR" || up == "SET_CONFIG" || up == "RETURNING" || up == "ON" || up == "UPDATE" || up == "DELETE" || up == "INSERT" || up == "MERGE":
+		case up == "LIMIT" || up == "OFFSET" || up == "FROM" || up == "INTO" || up == "FOR" || up == "SET_CONFIG" || up == "RETURNING" || up == "ON" || up == "UPDATE" || up == "DELETE" || up == "INSERT" || up == "MERGE":
 			if err := info.word(sig, i, up, depth); err != nil {
 				return info, err
 			}
@@ -196,6 +196,9 @@ func (info *statementInfo) word(sig []sigToken, i int, up string, depth int) err
 		return unsupported("LIMIT inside a subquery", "SLS applies LIMIT to final results only; limit the outermost query")
 	case up == "LIMIT":
 		info.hasLimit = true
+		return checkLimitValues(sig, i)
+	case up == "INTO" && depth == 0 && info.query:
+		return unsupported("SELECT … INTO", "it creates a table; LogStore accepts SELECT, INSERT and CREATE TABLE only")
 	case up == "FROM" && depth == 0:
 		info.hasFrom = true
 	case up == "FOR" && depth == 0 && isLockStrength(next()):
@@ -232,6 +235,37 @@ func (info statementInfo) check() error {
 		return unsupported(info.verb+" statements", "a statement may not change session settings: the literals wflog renders rely on standard_conforming_strings staying on")
 	default:
 		return unsupported(info.verb+" statements", "LogStore accepts SELECT, INSERT and CREATE TABLE")
+	}
+	return nil
+}
+
+// checkLimitValues checks LogStore's LIMIT forms at sig[i]: LIMIT n with
+// n ≤ 1,000,000, or LIMIT offset, count with count ≤ 10,000 and
+// offset + count ≤ 1,000,000, in integer literals.
+func checkLimitValues(sig []sigToken, i int) error {
+	num := func(k int) (int64, bool) {
+		if k >= len(sig) || sig[k].kind != tokNumber {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(sig[k].text, 10, 64)
+		return n, err == nil && n >= 0
+	}
+	first, ok := num(i + 1)
+	if !ok {
+		return unsupported("LIMIT "+upperText(sig, i+1), "write LIMIT count or LIMIT offset, count in integer literals")
+	}
+	if i+2 < len(sig) && sig[i+2].text == "," {
+		count, ok := num(i + 3)
+		if !ok {
+			return unsupported("LIMIT "+sig[i+1].text+", "+upperText(sig, i+3), "write LIMIT offset, count in integer literals")
+		}
+		if count > MaxPage || first > MaxLimit || first+count > MaxLimit {
+			return unsupported(fmt.Sprintf("LIMIT %d, %d", first, count), fmt.Sprintf("LogStore pages at most %d rows at a time and %d rows deep", MaxPage, MaxLimit))
+		}
+		return nil
+	}
+	if first > MaxLimit {
+		return unsupported(fmt.Sprintf("LIMIT %d", first), fmt.Sprintf("LogStore returns at most %d rows per query; page with LIMIT offset, count", MaxLimit))
 	}
 	return nil
 }
