@@ -163,7 +163,7 @@ func TestCuttingOverGuide(t *testing.T) {
 		t.Fatalf("mirror stats %+v: want rows both mirrored and lost", s)
 	}
 
-	env := map[string]string{"POSTGRES_DSN": pgDSN, "LOGSTORE_DSN": srv.DSN(), "T": cutover.Format(time.RFC3339Nano),
+	env := map[string]string{"WFLOG": pgDSN, "LOGSTORE": srv.DSN(), "T": cutover.Format(time.RFC3339Nano),
 		"TENANT": g.Tenant(0).String(), "APP": g.App(0, 0).String()}
 	wflogRun := func(args []string) (int, string) {
 		t.Helper()

@@ -417,7 +417,7 @@ func plainUser(s string) bool {
 // quoted value.
 func redactParams(s string) string {
 	var b strings.Builder
-	lower := strings.ToLower(s)
+	lower := asciiLower(s) // same length as s, unlike strings.ToLower on invalid UTF-8
 	const key = "password="
 	for {
 		i := strings.Index(lower, key)
@@ -426,8 +426,15 @@ func redactParams(s string) string {
 			return b.String()
 		}
 		b.WriteString(s[:i+len(key)])
-		b.WriteString(redactedSecret)
 		s, lower = s[i+len(key):], lower[i+len(key):]
+		// Key/value DSNs allow spaces after '=': keep them, redact the value.
+		sp := 0
+		for sp < len(s) && (s[sp] == ' ' || s[sp] == '\t') {
+			sp++
+		}
+		b.WriteString(s[:sp])
+		b.WriteString(redactedSecret)
+		s, lower = s[sp:], lower[sp:]
 		end := len(s)
 		if s != "" && (s[0] == '\'' || s[0] == '"') {
 			if j := strings.IndexByte(s[1:], s[0]); j >= 0 {
@@ -438,4 +445,16 @@ func redactParams(s string) string {
 		}
 		s, lower = s[end:], lower[end:]
 	}
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are offsets in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

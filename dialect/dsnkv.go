@@ -109,7 +109,20 @@ func isSecretKey(key string) bool { return strings.Contains(strings.ToLower(key)
 // by xxxxx in place; past a point it cannot read, it falls back to the
 // password= rule of Redact.
 func redactKeyValue(dsn string) string {
-	pairs, stop, _ := scanKeyValue(dsn)
+	pairs, stop, err := scanKeyValue(dsn)
+	if err != nil {
+		// Malformed: the words after a password may be the rest of it (an
+		// unquoted password with spaces). When in doubt, everything from
+		// the first password's value on goes.
+		for _, p := range pairs {
+			if isSecretKey(p.key) {
+				return dsn[:p.start] + redactedSecret
+			}
+		}
+		if j := passwordValue(dsn); j >= 0 {
+			return dsn[:j] + redactedSecret
+		}
+	}
 	var b strings.Builder
 	at := 0
 	for _, p := range pairs {
@@ -123,8 +136,30 @@ func redactKeyValue(dsn string) string {
 		stop = at
 	}
 	b.WriteString(dsn[at:stop])
-	b.WriteString(redactParams(dsn[stop:]))
-	return b.String()
+	b.WriteString(dsn[stop:])
+	// And any password= inside another value ("user= password=x" makes
+	// "password=x" the user name): when in doubt, redact.
+	return redactParams(b.String())
+}
+
+// passwordValue returns where the value of the first "password =" (any
+// case, spaces allowed around '=') starts, or -1.
+func passwordValue(dsn string) int {
+	lower := asciiLower(dsn)
+	for from := 0; ; {
+		i := strings.Index(lower[from:], "password")
+		if i < 0 {
+			return -1
+		}
+		j := from + i + len("password")
+		for j < len(dsn) && isSpace(dsn[j]) {
+			j++
+		}
+		if j < len(dsn) && dsn[j] == '=' {
+			return j + 1
+		}
+		from = from + i + 1
+	}
 }
 
 // quoteKeyValue writes a value for a key/value connection string.
@@ -174,10 +209,10 @@ func parseKeyValue(dsn string) (Config, error) {
 			continue
 		}
 		conn = append(conn, k+"="+quoteKeyValue(q.Get(k)))
-		if isSecretKey(k) {
-			if v := q.Get(k); len(v) >= 3 {
-				cfg.secrets = append(cfg.secrets, v)
-			}
+		// A value that holds "password=" ("user= password=x" makes it the
+		// user name) may be a secret too: when in doubt, scrub it.
+		if v := q.Get(k); len(v) >= 3 && (isSecretKey(k) || strings.Contains(asciiLower(v), "password")) {
+			cfg.secrets = append(cfg.secrets, v, quoteKeyValue(v))
 		}
 	}
 	cfg.ConnString = strings.Join(conn, " ")

@@ -43,6 +43,7 @@ type Rejected struct {
 	Reason string
 }
 
+// String is the table, the id and the reason, as wflog import prints them.
 func (r Rejected) String() string { return r.Table + " " + r.ID + ": " + r.Reason }
 
 // ImportResult summarises an Import.

@@ -133,10 +133,11 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s\n", *state)
 	}
-	printCopied(a.stdout, res.Runs, res.NodeExecutions, time.Since(start))
+	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
 		if *state != "" {
-			return fmt.Errorf("%w\n\nRun the same command again to resume from %s", err, *state)
+			// On stdout too: a signal's exit replaces the error's text.
+			fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *state)
 		}
 		return err
 	}
@@ -149,7 +150,9 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	return a.verify(ctx, from, to, transfer.VerifyOptions{Filter: m.filter()})
 }
 
-func printCopied(w io.Writer, runs, nodes transfer.TableResult, elapsed time.Duration) {
+// printCopied prints what each table's rows became (over every run of a
+// resumed copy) and this run's rate.
+func printCopied(w io.Writer, runs, nodes transfer.TableResult, readNow int64, elapsed time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "table\tread\twritten\talready there\trejected")
 	for _, r := range []struct {
@@ -159,10 +162,9 @@ func printCopied(w io.Writer, runs, nodes transfer.TableResult, elapsed time.Dur
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", r.name, r.res.Read, r.res.Written, r.res.Skipped(), r.res.Rejected)
 	}
 	_ = tw.Flush()
-	total := runs.Written + nodes.Written
-	fmt.Fprintf(w, "wrote %d rows in %s", total, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "this run read %d rows in %s", readNow, elapsed.Round(time.Millisecond))
 	if s := elapsed.Seconds(); s > 0 {
-		fmt.Fprintf(w, " (%.0f rows/s)", float64(total)/s)
+		fmt.Fprintf(w, " (%.0f rows/s)", float64(readNow)/s)
 	}
 	fmt.Fprintln(w)
 }

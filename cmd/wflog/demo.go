@@ -103,7 +103,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if isSet(fs, "tz") {
 		statsArgs = append(statsArgs, "--tz", *zone)
 	}
-	fmt.Fprintf(a.stdout, "\nExplore the first app (on %s):\n  %s\n  %s\n", sides[0].name, next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", statsArgs...))
+	fmt.Fprintf(a.stdout, "\nExplore the first app (on %s):\n", sides[0].name)
+	printNext(a.stdout, []string{" ", " "}, []nextCommand{next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", statsArgs...)})
 	return nil
 }
 

@@ -50,10 +50,11 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if n := res.RejectedCount - int64(len(res.Rejected)); n > 0 {
 		fmt.Fprintf(a.stdout, "… and %d more rejected rows\n", n)
 	}
-	printCopied(a.stdout, res.Runs, res.NodeExecutions, time.Since(start))
+	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
 		if *state != "" {
-			return fmt.Errorf("%w\n\nRun the same command again to resume from %s", err, *state)
+			// On stdout too: a signal's exit replaces the error's text.
+			fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *state)
 		}
 		return err
 	}

@@ -116,7 +116,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 			more = append(more, "--limit", fmt.Sprint(*limit))
 		}
 		more = append(more, "--after", page.Runs[len(page.Runs)-1].ID.String())
-		fmt.Fprintf(a.stdout, "more: %s\n", next(fs, *dsn, "runs", more...))
+		printNext(a.stdout, []string{"more:"}, []nextCommand{next(fs, *dsn, "runs", more...)})
 	}
 	return nil
 }

@@ -13,15 +13,26 @@ import (
 
 // Silent starts a listener on 127.0.0.1 that accepts every connection and
 // never sends a byte: the server that hangs a client with no deadline. It
-// closes, with its connections, when the test ends.
-func Silent(tb testing.TB) string {
+// closes, with its connections, when the test ends. It returns the address.
+func Silent(tb testing.TB) string { return NewSilent(tb).Addr() }
+
+// SilentServer is the listener Silent starts.
+type SilentServer struct {
+	l        net.Listener
+	mu       sync.Mutex
+	conns    []net.Conn
+	accepted int
+}
+
+// NewSilent is Silent, returning the server so that a test can see when a
+// client has connected.
+func NewSilent(tb testing.TB) *SilentServer {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
+	s := &SilentServer{l: l}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -30,22 +41,33 @@ func Silent(tb testing.TB) string {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.accepted++
+			s.mu.Unlock()
 			go func() { _, _ = io.Copy(io.Discard, c) }() // read, never answer
 		}
 	}()
 	tb.Cleanup(func() {
 		_ = l.Close()
 		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, c := range s.conns {
 			_ = c.Close()
 		}
 	})
-	return l.Addr().String()
+	return s
+}
+
+// Addr is where the server listens.
+func (s *SilentServer) Addr() string { return s.l.Addr().String() }
+
+// Accepted is how many connections the server has accepted.
+func (s *SilentServer) Accepted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
 }
 
 // Proxy forwards TCP connections from a loopback address to a target, and
