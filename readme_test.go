@@ -43,7 +43,8 @@ func runExample(t *testing.T, dir string, want *regexp.Regexp) {
 	bin := buildQuoted(t, dir)
 	_, pg := testdb.Schema(t)
 	srv := logstoretest.New(t, func(cfg *logstoretest.Config) { cfg.VisibilityDelay = 3 * time.Second })
-	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN()} {
+	sqlite := "sqlite://" + filepath.Join(t.TempDir(), "wflog.db")
+	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN(), "sqlite": sqlite} {
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), "WFLOG_DSN="+dsn)
 		out, err := cmd.CombinedOutput()

@@ -37,6 +37,9 @@ type Config struct {
 	// DefaultConnectTimeout; 0 means no bound).
 	ConnectTimeout time.Duration
 
+	// Path is a SQLite DSN's database file, or ":memory:".
+	Path string
+
 	redacted string
 	secrets  []string // the secret as written and decoded, for Scrub
 }
@@ -132,6 +135,8 @@ var logStoreParams = map[string]bool{
 //	postgres://user:pass@host:5432/db?sslmode=disable     (postgresql:// too)
 //	host=db user=u password=pass dbname=app sslmode=disable (PostgreSQL, libpq's key/value form)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT    (sls:// too)
+//	sqlite:///var/lib/app/wflog.db, sqlite://wflog.db     (a file; sqlite3:// too)
+//	sqlite://:memory:                                     (one connection's memory)
 //
 // LogStore DSNs use TLS unless sslmode=disable (sslmode=require skips
 // certificate checks; the default is verify-full) and accept batch=N (rows
@@ -147,6 +152,9 @@ func Parse(dsn string) (Config, error) {
 		return parseKeyValue(dsn)
 	}
 	scheme, rest, ok := strings.Cut(dsn, "://")
+	if s := strings.ToLower(scheme); ok && (s == "sqlite" || s == "sqlite3") {
+		return parseSQLite(dsn)
+	}
 	if !ok || !validScheme(scheme) {
 		return Config{}, dsnError(dsn, "want a URL such as postgres://user@host/db or logstore://AK_ID:AK_SECRET@endpoint/project")
 	}
@@ -187,7 +195,7 @@ func Parse(dsn string) (Config, error) {
 	case "logstore", "sls":
 		cfg, err = parseLogStore(dsn, u, q)
 	default:
-		return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore or sls", truncate(scheme, 20)))
+		return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore, sls or sqlite", truncate(scheme, 20)))
 	}
 	if err != nil {
 		return Config{}, err

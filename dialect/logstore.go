@@ -214,7 +214,7 @@ func isSQLNull(t reflect.Type) bool {
 // there it is col greater than the empty string, which is false for both NULL and the empty string and true for
 // any other text (ISO-8601 times, uuids).
 func (d *Dialect) IsSet(col clause.Column) clause.Expression {
-	if d.backend == LogStore {
+	if !d.Has(Nulls) {
 		return clause.Expr{SQL: "? > ''", Vars: []any{col}}
 	}
 	return clause.Expr{SQL: "? IS NOT NULL", Vars: []any{col}}

@@ -20,8 +20,9 @@ const (
 )
 
 // DefaultBackend is the PostgreSQL DSN New uses when the environment variable
-// named by BackendEnv is unset.
-const DefaultBackend = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+// named by BackendEnv is unset: the local server's DefaultDatabase, which
+// Start creates when it is missing.
+const DefaultBackend = "postgres://postgres@127.0.0.1:5432/wflog_test?sslmode=disable"
 
 // BackendEnv names the environment variable that holds the backing
 // PostgreSQL DSN for New and for cmd/logstore-emulator.

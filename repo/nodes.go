@@ -152,7 +152,8 @@ func (o NodeOrder) columns() ([]clause.Column, error) {
 	return nil, fmt.Errorf("wflog/repo: unknown node order %d", o.By)
 }
 
-// listPage is how many node executions LogStore is asked for at a time.
+// listPage is how many node executions a backend that bounds results
+// (LogStore) is asked for at a time.
 const listPage = 1000
 
 // ListByRun returns every node execution of a run, in their latest versions,
@@ -199,7 +200,8 @@ func (n *NodeExecutions) listByRun(ctx context.Context, tenantID, appID, runID u
 			})
 		}
 		tx = tx.Scopes(scopes.Latest(pageOwner...)).Order(orderBy)
-		if n.d.Backend() == dialect.LogStore {
+		bounded := n.d.MaxRows() > 0
+		if bounded {
 			tx = tx.Limit(listPage)
 		}
 		var page []models.WorkflowNodeExecution
@@ -207,7 +209,7 @@ func (n *NodeExecutions) listByRun(ctx context.Context, tenantID, appID, runID u
 			return nil, fmt.Errorf("wflog/repo: node executions of run %s: %w", runID, err)
 		}
 		all = append(all, page...)
-		if n.d.Backend() != dialect.LogStore || len(page) < listPage {
+		if !bounded || len(page) < listPage {
 			break
 		}
 	}

@@ -139,7 +139,7 @@ func TestSQL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore} {
+			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore, dialect.SQLite} {
 				t.Run(b.String(), func(t *testing.T) {
 					stmts, err := testdb.Golden(t, b, func(db *gorm.DB) error {
 						var opts []repo.Option

@@ -254,9 +254,10 @@ type aggregate func(runs *gorm.DB, day clause.Expression) *gorm.DB
 // runs s selects: the latest version of each, or the latest terminal one.
 // reads are the columns the statistic uses besides created_at.
 //
-// On PostgreSQL, over a bounded range, each day is aggregated on its own
-// (dialect.EachDay): an index range per day and no per-row day arithmetic.
-// Otherwise rows are grouped by their day's name (dialect.Day).
+// Where the backend can (dialect.EachDay: PostgreSQL), over a bounded range,
+// each day is aggregated on its own: an index range per day and no per-row
+// day arithmetic. Otherwise rows are grouped by their day's name
+// (dialect.Day).
 func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...string) ([]dailyRow, error) {
 	loc, err := dialect.Zone(s.Location)
 	if err != nil {
@@ -282,8 +283,7 @@ func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...stri
 	var rows []dailyRow
 	var q *gorm.DB
 	if eachDay {
-		q = r.db.Table("? CROSS JOIN LATERAL (?) AS per_day", days.From, stat(runs, nil)).
-			Select(dialect.EachDayAlias + ".day, per_day.*").Where("per_day.runs > 0").Order(dialect.EachDayAlias + ".day")
+		q = days.PerDay(r.db, stat(runs, nil), "per_day.runs > 0")
 	} else {
 		q = stat(runs, r.d.Day(createdAt, loc))
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -62,7 +61,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		if cfg.Backend != dialect.PostgreSQL {
-			return errors.New("--backend logstore runs the emulator over PostgreSQL: give --dsn a postgres:// DSN")
+			return fmt.Errorf("--backend logstore runs the LogStore emulator, which keeps its rows in PostgreSQL: give --dsn a postgres:// DSN (this one is %s)", cfg.Backend)
 		}
 		srv, err := logstoretest.Start(ctx, logstoretest.Config{Backend: cfg.ConnString, VisibilityDelay: *delay})
 		if err != nil {

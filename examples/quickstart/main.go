@@ -1,5 +1,5 @@
-// Quickstart opens the DSN in $WFLOG_DSN (a local PostgreSQL by default),
-// saves one workflow run three times and reads it back.
+// Quickstart opens the DSN in $WFLOG_DSN (by default the wflog command's
+// SQLite file), saves one workflow run three times and reads it back.
 package main
 
 import (
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,9 +18,12 @@ import (
 )
 
 func main() {
-	dsn := os.Getenv("WFLOG_DSN") // or logstore://AK_ID:AK_SECRET@endpoint/project
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	dsn := os.Getenv("WFLOG_DSN") // postgres://…, logstore://AK_ID:AK_SECRET@endpoint/project
+	if dsn == "" {                // the wflog command's default: SQLite, nothing to install
+		dir, err := os.UserConfigDir()
+		must(err)
+		must(os.MkdirAll(filepath.Join(dir, "wflog"), 0o700))
+		dsn = "sqlite://" + filepath.Join(dir, "wflog", "wflog.db")
 	}
 	ctx := context.Background()
 	db, err := wflog.Open(dsn)

@@ -1,6 +1,6 @@
 // Repository shows the repositories at work: an engine saves a run and its
 // node executions as they progress, then a console reads what it shows.
-// It uses the DSN in $WFLOG_DSN (a local PostgreSQL by default).
+// It uses the DSN in $WFLOG_DSN (by default the wflog command's SQLite file).
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,8 +21,11 @@ import (
 
 func main() {
 	dsn := os.Getenv("WFLOG_DSN")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	if dsn == "" { // the wflog command's default: SQLite, nothing to install
+		dir, err := os.UserConfigDir()
+		check(err)
+		check(os.MkdirAll(filepath.Join(dir, "wflog"), 0o700))
+		dsn = "sqlite://" + filepath.Join(dir, "wflog", "wflog.db")
 	}
 	ctx := context.Background()
 	db, err := wflog.Open(dsn)
