@@ -5,18 +5,20 @@ import (
 	"os/exec"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/logstoretest"
 )
 
 // TestCutoverExample runs the README's cutover program with PostgreSQL as
-// the old tier and mirror and the emulator as LogStore; the README must
+// the old tier and mirror and the emulator as LogStore, with its documented
+// 3 s visibility delay; the README must
 // show it as it is, and it must print what the README says.
 func TestCutoverExample(t *testing.T) {
 	bin := buildQuoted(t, "examples/cutover")
 	_, pg := testdb.Schema(t)
-	srv := logstoretest.New(t)
+	srv := logstoretest.New(t, func(cfg *logstoretest.Config) { cfg.VisibilityDelay = 3 * time.Second })
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "WFLOG_OLD="+pg, "WFLOG_NEW="+srv.DSN())
 	out, err := cmd.CombinedOutput()

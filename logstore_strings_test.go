@@ -20,7 +20,7 @@ import (
 
 // TestLogStoreStoresStrings: on the emulator's text storage (LogStore keeps a
 // string per field, no NULL), a running run's empty fields are written as
-// ”, read back as nil, and finished-only statistics do not count it —
+// the empty string, read back as nil, and finished-only statistics do not count it —
 // and the same holds when the store keeps NULL (typed storage, and the
 // driver told to send NULL).
 func TestLogStoreStoresStrings(t *testing.T) {

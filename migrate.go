@@ -3,6 +3,7 @@ package wflog
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -20,6 +21,9 @@ var postgresSchema string
 //go:embed schema_logstore.sql
 var logStoreSchema string
 
+//go:embed schema_sqlite.sql
+var sqliteSchema string
+
 // script is one schema file Migrate applies. Scripts run in the order of
 // their list, statement by statement, so a feature with tables of its own
 // adds its file to the list instead of editing another's.
@@ -32,6 +36,7 @@ type script struct {
 // backend, in order.
 func postgresScripts() []script { return []script{{"schema.sql", postgresSchema}} }
 func logStoreScripts() []script { return []script{{"schema_logstore.sql", logStoreSchema}} }
+func sqliteScripts() []script   { return []script{{"schema_sqlite.sql", sqliteSchema}} }
 
 // SchemaError is Migrate's refusal to touch a table that exists with a shape
 // other than the one wflog writes: Dify's original workflow_runs, say.
@@ -56,7 +61,7 @@ func (e *SchemaError) Error() string {
 }
 
 // Migrate creates wflog's tables if they do not exist: schema.sql on
-// PostgreSQL, schema_logstore.sql on LogStore.
+// PostgreSQL, schema_logstore.sql on LogStore, schema_sqlite.sql on SQLite.
 //
 // On PostgreSQL it owns only what it recognises. A table that already
 // exists is inspected first (pg_catalog): one with another shape — missing
@@ -75,11 +80,17 @@ func (e *SchemaError) Error() string {
 // back (reads go on): time it with `wflog stats --rebuild` on a copy first.
 //
 // On a real LogStore, create the logstores and their field indexes in the
-// SLS console instead; see schema_logstore.sql.
+// SLS console instead (`wflog logstore-index` prints them); see
+// schema_logstore.sql. On LogStore, Migrate then checks the field indexes
+// (CheckLogStore) and fails, wrapping ErrLogStoreIndex, unless they are
+// what wflog needs.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
-	if dialect.Of(db).Backend() == dialect.LogStore {
+	switch dialect.Of(db).Backend() {
+	case dialect.LogStore:
 		return migrateLogStore(db)
+	case dialect.SQLite:
+		return migrateSQLite(db)
 	}
 	return db.Connection(func(conn *gorm.DB) error {
 		unlock, err := lockMigrations(ctx, conn)
@@ -89,7 +100,12 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 		defer unlock()
 		for _, s := range postgresScripts() {
 			for _, stmt := range statements(s.text) {
-				if err := migrateStatement(ctx, conn, stmt); err != nil {
+				err := migrateStatement(ctx, conn, stmt)
+				var se *SchemaError
+				if errors.As(err, &se) {
+					return err // it names the table and says what to do
+				}
+				if err != nil {
 					return fmt.Errorf("wflog: migrating PostgreSQL (%s: %s): %w", s.name, firstLine(stmt), err)
 				}
 			}
@@ -110,7 +126,26 @@ func migrateLogStore(db *gorm.DB) error {
 	}
 	// The tables exist from here on: checks of what the logstores hold
 	// (their field types, say) belong after this point.
+	if _, err := CheckLogStore(db.Statement.Context, db); err != nil {
+		return fmt.Errorf("wflog: migrating LogStore: %w", err)
+	}
 	return nil
+}
+
+// migrateSQLite applies schema_sqlite.sql in one transaction: a file
+// database has one writer at a time, so concurrent Migrates queue for it,
+// and every statement is IF NOT EXISTS.
+func migrateSQLite(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		for _, s := range sqliteScripts() {
+			for _, stmt := range statements(s.text) {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("wflog: migrating SQLite (%s: %s): %w", s.name, firstLine(stmt), err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // migrationLockKey names the advisory lock of Migrate on the current

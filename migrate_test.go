@@ -59,9 +59,39 @@ func validIndexes(t *testing.T, schema string) int {
 
 func TestMigrateConcurrentProcesses(t *testing.T) {
 	schema, dsn := testdb.Schema(t)
-	const processes = 4
-	cmds := make([]*exec.Cmd, processes)
-	outs := make([]strings.Builder, processes)
+	migrateAtOnce(t, dsn, 4)
+	if n := validIndexes(t, schema); n != len(wflogIndexes) {
+		t.Errorf("%d of wflog's %d indexes are valid after concurrent Migrates", n, len(wflogIndexes))
+	}
+
+	// On a table with rows the builds are concurrent, which wait for older
+	// snapshots: a Migrate waiting for the lock must not hold one.
+	db, err := wflog.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer testdb.Close(t, db)
+	if err := db.Exec(`INSERT INTO workflow_runs (id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, status,
+		elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at)
+		SELECT gen_random_uuid(), 1, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'v1', 'running',
+		0, 0, 0, 0, 'account', gen_random_uuid(), now() FROM generate_series(1, 1000)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("DROP INDEX workflow_runs_app_idx, workflow_runs_created_idx").Error; err != nil {
+		t.Fatal(err)
+	}
+	migrateAtOnce(t, dsn, 3)
+	if n := validIndexes(t, schema); n != len(wflogIndexes) {
+		t.Errorf("%d of wflog's %d indexes are valid after concurrent Migrates on a table with rows", n, len(wflogIndexes))
+	}
+}
+
+// migrateAtOnce starts n Migrate processes on dsn together and fails the
+// test unless every one succeeds.
+func migrateAtOnce(t *testing.T, dsn string, n int) {
+	t.Helper()
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]strings.Builder, n)
 	for i := range cmds {
 		cmds[i] = exec.Command(os.Args[0], "-test.run=^$")
 		cmds[i].Env = append(os.Environ(), childMigrateEnv+"="+dsn)
@@ -74,11 +104,8 @@ func TestMigrateConcurrentProcesses(t *testing.T) {
 	}
 	for i, c := range cmds {
 		if err := c.Wait(); err != nil {
-			t.Errorf("Migrate process %d of %d: %v: %s", i+1, processes, err, outs[i].String())
+			t.Errorf("Migrate process %d of %d: %v: %s", i+1, n, err, outs[i].String())
 		}
-	}
-	if n := validIndexes(t, schema); n != len(wflogIndexes) {
-		t.Errorf("%d of wflog's %d indexes are valid after concurrent Migrates", n, len(wflogIndexes))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/logstoretest"
@@ -35,13 +36,15 @@ $`))
 
 // runExample checks that README.md quotes dir/main.go whole, then builds it
 // and runs it against a fresh PostgreSQL schema and against the LogStore
-// emulator (through $WFLOG_DSN), matching what it prints against want.
+// emulator (through $WFLOG_DSN) with LogStore's documented 3 s visibility
+// delay, matching what it prints against want.
 func runExample(t *testing.T, dir string, want *regexp.Regexp) {
 	t.Helper()
 	bin := buildQuoted(t, dir)
 	_, pg := testdb.Schema(t)
-	srv := logstoretest.New(t)
-	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN()} {
+	srv := logstoretest.New(t, func(cfg *logstoretest.Config) { cfg.VisibilityDelay = 3 * time.Second })
+	sqlite := "sqlite://" + filepath.Join(t.TempDir(), "wflog.db")
+	for name, dsn := range map[string]string{"postgres": pg, "logstore": srv.DSN(), "sqlite": sqlite} {
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), "WFLOG_DSN="+dsn)
 		out, err := cmd.CombinedOutput()

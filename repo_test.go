@@ -74,7 +74,7 @@ func TestRepositoryFlows(t *testing.T) {
 	}
 	for _, name := range []string{"Engine", "Console"} {
 		t.Run(name, func(t *testing.T) {
-			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore} {
+			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore, dialect.SQLite} {
 				t.Run(b.String(), func(t *testing.T) {
 					stmts, err := testdb.Golden(t, b, flows[name])
 					if err != nil {

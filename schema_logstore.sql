@@ -1,17 +1,21 @@
--- wflog's LogStore schema.
+-- wflog's LogStore schema, for the bundled emulator (logstoretest).
 --
--- On Alibaba Cloud SLS, create two logstores in the project — workflow_runs
--- and workflow_node_executions — in the console or with the SLS API, with a
--- field index per column below (text → text, bigint → long, double precision
--- → double) and scan_index on. SLS's SQL DDL exists but its syntax is not
--- published, so these statements are what the bundled emulator
--- (logstoretest) accepts; wflog.Migrate sends them one at a time.
+-- On Alibaba Cloud SLS, do not rely on this DDL: SLS's SQL DDL is not
+-- published, and it cannot set what wflog's SQL depends on — each field's
+-- index type, analytics (doc_value) and the maximum text length. Create the
+-- two logstores, workflow_runs and workflow_node_executions, in the console
+-- or with the SLS API, and give them the field indexes `wflog
+-- logstore-index` prints (bigint → long, double precision → double, text →
+-- text, analytics on, max_text_len 16384). wflog.Migrate sends these
+-- statements one at a time and then probes the indexes (wflog check); it
+-- fails unless they are right.
 --
--- LogStore has no primary keys, defaults or constraints. Every value is
--- stored as text typed by its field index; times are ISO-8601 UTC text with
--- six fractional digits (2026-11-26T08:00:00.123456Z), which sorts and
--- compares like the instant it names. LogStore adds __time__ (receive time,
--- UNIX seconds) itself.
+-- LogStore has no primary keys, defaults or constraints, and no NULL: every
+-- value is stored as a string (wflog writes nil as '') and typed by its
+-- field index when SQL reads it. Times are ISO-8601 UTC text with six
+-- fractional digits (2026-11-26T08:00:00.123456Z), which sorts and compares
+-- like the instant it names. LogStore adds __time__ (receive time, UNIX
+-- seconds) itself.
 
 CREATE TABLE IF NOT EXISTS workflow_runs (
     id text,

@@ -24,7 +24,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -70,7 +72,9 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 // with the dialect and the appendonly plugin installed:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (postgresql:// too)
+//	host=host user=user password=pass dbname=db sslmode=disable   (PostgreSQL too)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT   (sls:// too)
+//	sqlite:///path/to/wflog.db, sqlite://:memory:        (embedded, no server)
 //
 // LogStore DSNs use TLS unless sslmode=disable and take batch=N (rows per
 // INSERT, default 1) and max_conns=N (default 15); both take max_conns and
@@ -94,7 +98,11 @@ func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, err
 			return nil, cfg.Scrub(err)
 		}
 		pool = sql.OpenDB(connector)
-		dialector = postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})
+		dialector = logStoreDialector{postgres.New(postgres.Config{Conn: pool, WithoutReturning: true})}
+	case dialect.SQLite:
+		if dialector, err = sqliteDialector(cfg); err != nil {
+			return nil, err
+		}
 	default:
 		dialector = postgres.New(postgres.Config{DSN: cfg.ConnString})
 	}
@@ -103,7 +111,7 @@ func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, err
 		if pool != nil {
 			_ = pool.Close()
 		}
-		return nil, cfg.Scrub(fmt.Errorf("wflog: opening %s: %w", cfg, err))
+		return nil, cfg.Scrub(fmt.Errorf("wflog: opening %s: %w%s", cfg, err, openHint(cfg, err)))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -130,11 +138,17 @@ func OpenDB(d *dialect.Dialect, pool *sql.DB, opts ...Option) (*gorm.DB, error) 
 	if err := d.CheckPool(pool); err != nil {
 		return nil, err
 	}
-	cfg := postgres.Config{Conn: pool}
-	if d.Backend() == dialect.LogStore {
-		cfg.WithoutReturning = true
+	if d.Backend() == dialect.SQLite {
+		if err := registerSQLiteDay(); err != nil {
+			return nil, err
+		}
+		return open(context.Background(), dialect.SQLiteDialector(sqlitePoolDialector{sqlite.Dialector{Conn: pool}}), d, opts)
 	}
-	return open(context.Background(), postgres.New(cfg), d, opts)
+	dialector := postgres.New(postgres.Config{Conn: pool, WithoutReturning: !d.Has(dialect.Returning)})
+	if d.Backend() == dialect.LogStore {
+		dialector = logStoreDialector{dialector}
+	}
+	return open(context.Background(), dialector, d, opts)
 }
 
 func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opts []Option) (*gorm.DB, error) {
@@ -181,4 +195,14 @@ func open(ctx context.Context, dialector gorm.Dialector, d *dialect.Dialect, opt
 		}
 	}
 	return db, nil
+}
+
+// openHint adds a sentence to a failed Open's error where the cause is a
+// known first-hour mistake: TLS asked of a plaintext LogStore endpoint such
+// as the emulator.
+func openHint(cfg dialect.Config, err error) string {
+	if cfg.Backend == dialect.LogStore && strings.Contains(err.Error(), "server refused TLS connection") {
+		return " (the server offers no TLS: for a plaintext endpoint such as the LogStore emulator, add sslmode=disable to the DSN)"
+	}
+	return ""
 }

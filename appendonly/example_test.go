@@ -51,9 +51,9 @@ func Example() {
 	// SELECT * FROM "tasks" WHERE done = $1 AND NOT EXISTS (SELECT 1 FROM "tasks" AS "wflog_newer" WHERE "wflog_newer"."id" = "tasks"."id" AND "wflog_newer"."version" > "tasks"."version") [false]
 	// DELETE FROM "tasks" WHERE "tasks"."id" = $1 [t1]
 	// -- LogStore
-	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1',1795680000000000000,'write docs',FALSE)
-	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1',1795680000000000001,'write docs',TRUE)
-	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1',1795680000000000002,'ok',TRUE)
-	// SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "tasks" WHERE __time__ > 0) AS "tasks" WHERE done = FALSE AND __time__ > 0 AND "tasks"."wflog_rn" = 1 LIMIT 1000000
+	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1','1795680000000000000','write docs','false')
+	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1','1795680000000000001','write docs','true')
+	// INSERT INTO "tasks" ("id","version","title","done") VALUES ('t1','1795680000000000002','ok','true')
+	// SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "tasks" WHERE __time__ > 0) AS "wflog_latest" WHERE done = FALSE AND "wflog_latest"."wflog_rn" = 1 LIMIT 1000000
 	// error: wflog: LogStore does not support DELETE: rows expire by the logstore's TTL; set the TTL on the logstore in the SLS console
 }

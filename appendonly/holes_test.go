@@ -161,6 +161,16 @@ type line struct {
 	Item    string
 }
 
+// note belongs to an order: GORM saves the order first, with ON CONFLICT
+// (key) DO NOTHING.
+type note struct {
+	ID      string             `gorm:"primaryKey"`
+	Version appendonly.Version `gorm:"primaryKey"`
+	OrderID string
+	Order   *order `gorm:"foreignKey:OrderID;references:ID"`
+	Text    string
+}
+
 // TestCreateWithAssociations: creating a row with its associations writes
 // all of them, as GORM would, instead of failing after the parent is
 // written. Saving it again saves the lines as GORM does (ON CONFLICT (key)
@@ -172,13 +182,14 @@ func TestCreateWithAssociations(t *testing.T) {
 		for _, ddl := range []string{
 			`CREATE TABLE orders (id text, version bigint, note text)`,
 			`CREATE TABLE lines (id text, version bigint, order_id text, item text)`,
+			`CREATE TABLE notes (id text, version bigint, order_id text, text text)`,
 		} {
 			if err := db.Exec(ddl).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
 		if b.Kind == dialect.PostgreSQL {
-			if err := db.Exec(`ALTER TABLE orders ADD PRIMARY KEY (id, version); ALTER TABLE lines ADD PRIMARY KEY (id, version)`).Error; err != nil {
+			if err := db.Exec(`ALTER TABLE orders ADD PRIMARY KEY (id, version); ALTER TABLE lines ADD PRIMARY KEY (id, version); ALTER TABLE notes ADD PRIMARY KEY (id, version)`).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -208,6 +219,23 @@ func TestCreateWithAssociations(t *testing.T) {
 		var got order
 		if err := db.First(&got, "id = ?", o.ID).Error; err != nil || got.Note != "second" {
 			t.Errorf("order = %+v (%v)", got, err)
+		}
+
+		// Belongs-to: a new order is created before the note; a stored one
+		// is left alone (DO NOTHING), not written again.
+		nt := note{Text: "new order", Order: &order{Note: "via note"}}
+		if err := db.Create(&nt).Error; err != nil {
+			t.Fatalf("Create with a new belongs-to: %v", err)
+		}
+		if nt.Order.Version == 0 || nt.OrderID != nt.Order.ID {
+			t.Fatalf("the order was not created first: %+v", nt.Order)
+		}
+		stale := note{Text: "stored order", Order: &got}
+		if err := db.Create(&stale).Error; err != nil {
+			t.Fatalf("Create with a stored belongs-to: %v", err)
+		}
+		if err := db.Model(&order{}).Unscoped().Where("id = ?", got.ID).Count(&n).Error; err != nil || n != 2 {
+			t.Errorf("%d versions of the stored order after a note referenced it (%v), want 2", n, err)
 		}
 	})
 }

@@ -100,8 +100,8 @@ func pluginOf(db *gorm.DB) *Plugin {
 // checkChoice refuses a version choice (scopes.Latest, AsOf, …) on a model
 // that has no versions: it would be silently ignored otherwise.
 func checkChoice(db *gorm.DB) {
-	v, chosen := versionsOf(db.Statement)
-	if !chosen || db.Error != nil || db.Statement.SQL.Len() > 0 {
+	v := dialect.ChoiceOf(db.Statement)
+	if v.Name == "" || db.Error != nil || db.Statement.SQL.Len() > 0 {
 		return
 	}
 	if s := db.Statement.Schema; s == nil || versionField(s) == nil {
@@ -216,24 +216,6 @@ func (m *model) versioned() dialect.Versioned {
 		v.Identity = append(v.Identity, f.DBName)
 	}
 	return v
-}
-
-// keepLatest applies a version choice to a query.
-func (p *Plugin) keepLatest(stmt *gorm.Statement, m *model, v Versions) {
-	owner, err := ownerConditions(stmt, v)
-	if err != nil {
-		stmt.AddError(err)
-		return
-	}
-	r := readsOf(stmt)
-	index := r.Index
-	for _, col := range index {
-		if _, ok := m.schema.FieldsByDBName[col]; !ok {
-			index = nil
-			break
-		}
-	}
-	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), dialect.Choice{Owner: owner, Among: v.Among, Columns: r.Columns, Leading: r.Leading, Index: index})
 }
 
 // rows returns the struct values a statement writes.

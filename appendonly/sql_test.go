@@ -149,7 +149,7 @@ func sqlCases() []sqlCase {
 func TestSQL(t *testing.T) {
 	for _, c := range sqlCases() {
 		t.Run(c.name, func(t *testing.T) {
-			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore} {
+			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore, dialect.SQLite} {
 				t.Run(b.String(), func(t *testing.T) {
 					stmts, err := testdb.Golden(t, b, c.run)
 					wantErr := c.postgresErr

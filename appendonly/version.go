@@ -22,6 +22,8 @@ package appendonly
 
 import (
 	"gorm.io/gorm"
+
+	"github.com/wflog/wflog/dialect"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/schema"
 )
@@ -94,9 +96,9 @@ func (c latestClause) ModifyStatement(stmt *gorm.Statement) {
 		stmt.AddError(err)
 		return
 	}
-	choice, chosen := versionsOf(stmt)
-	if stmt.Unscoped && !chosen || choice.All {
+	choice := dialect.ChoiceOf(stmt)
+	if stmt.Unscoped && choice.Name == "" || choice.All {
 		return // the history: every version
 	}
-	p.keepLatest(stmt, m, choice)
+	dialect.Of(stmt.DB).KeepLatest(stmt, m.versioned(), choice)
 }

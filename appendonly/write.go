@@ -256,7 +256,7 @@ func (p *Plugin) update(orig func(*gorm.DB)) func(*gorm.DB) {
 		for _, r := range all {
 			if p.versionOf(stmt, m, r) == 0 {
 				id, _ := m.identity[0].ValueOf(stmt.Context, r)
-				db.AddError(fmt.Errorf("%w: %s %v has version 0, so it was never read from the database: load it (First, Find) or Create it before updating it", ErrNotLoaded, m.schema.Name, id))
+				db.AddError(fmt.Errorf("%w: %s %s has version 0, so it was never read from the database: load it (First, Find) or Create it before updating it", ErrNotLoaded, m.schema.Name, truncateValue(id)))
 				return
 			}
 		}
@@ -378,9 +378,6 @@ func truncateValue(v any) string {
 	return s
 }
 
-// maxParameters is PostgreSQL's limit of bind parameters per statement.
-const maxParameters = 65535
-
 // rowsPerStatement is how many rows of m one INSERT may carry: the DSN's
 // batch size where the backend has one, and on a backend that binds
 // parameters no more rows than its parameter limit allows. Zero means no
@@ -388,7 +385,7 @@ const maxParameters = 65535
 func (p *Plugin) rowsPerStatement(d *dialect.Dialect, m *model) int {
 	batch := d.BatchSize()
 	if d.Has(dialect.Placeholders) && len(m.fields) > 0 {
-		if limit := maxParameters / len(m.fields); batch <= 0 || batch > limit {
+		if limit := d.MaxParameters() / len(m.fields); batch <= 0 || batch > limit {
 			batch = limit
 		}
 	}
@@ -497,7 +494,11 @@ func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
 			return
 		case attempt >= attempts:
 			id, _ := m.identity[0].ValueOf(db.Statement.Context, r)
-			db.AddError(fmt.Errorf("appendonly: %s %v: other writers stored a newer version before each of %d attempts to write after it; nothing was written", m.schema.Name, id, attempts))
+			db.AddError(fmt.Errorf("appendonly: %s %s: other writers stored a newer version before each of %d attempts to write after it; nothing was written", m.schema.Name, truncateValue(id), attempts))
+			return
+		}
+		if dialect.Of(db).Has(dialect.WriteLock) && !inTransaction(db) {
+			p.insertLocked(db, m, r)
 			return
 		}
 		newest, err := p.newestStored(db, m, r)
@@ -509,6 +510,41 @@ func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
 			p.setVersion(db.Statement, m, row, p.clock.Next(max(newest, p.versionOf(db.Statement, m, row))))
 		}
 	}
+}
+
+// insertLocked reads the newest stored version of r's id and writes r
+// after it in one transaction that holds the database's write lock
+// (dialect.WriteLock: SQLite's BEGIN IMMEDIATE), so no other writer can
+// come between the read and the write. Where writers queue for one lock,
+// a save that lost the race once would otherwise keep losing it to the
+// writers queued ahead of it.
+func (p *Plugin) insertLocked(db *gorm.DB, m *model, r reflect.Value) {
+	stmt := db.Statement
+	beginner, ok := stmt.ConnPool.(gorm.TxBeginner)
+	if !ok {
+		db.AddError(fmt.Errorf("appendonly: %s: the connection pool (%T) cannot begin a transaction", m.schema.Name, stmt.ConnPool))
+		return
+	}
+	tx, err := beginner.BeginTx(stmt.Context, nil)
+	if err != nil {
+		db.AddError(err)
+		return
+	}
+	pool := stmt.ConnPool
+	stmt.ConnPool = tx
+	defer func() { stmt.ConnPool = pool }()
+	newest, err := p.newestStored(db, m, r)
+	if err != nil {
+		_ = tx.Rollback()
+		db.AddError(err)
+		return
+	}
+	p.setVersion(stmt, m, r, p.clock.Next(max(newest, p.versionOf(stmt, m, r))))
+	if p.insertRowsIf(db, m, r); db.Error != nil {
+		_ = tx.Rollback()
+		return
+	}
+	db.AddError(tx.Commit())
 }
 
 // insertRowsIf is insertRows for one row on a backend with keys, written

@@ -37,6 +37,9 @@ type Config struct {
 	// DefaultConnectTimeout; 0 means no bound).
 	ConnectTimeout time.Duration
 
+	// Path is a SQLite DSN's database file, or ":memory:".
+	Path string
+
 	redacted string
 	secrets  []string // the secret as written and decoded, for Scrub
 }
@@ -130,7 +133,10 @@ var logStoreParams = map[string]bool{
 // Parse reads a DSN:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable     (postgresql:// too)
+//	host=db user=u password=pass dbname=app sslmode=disable (PostgreSQL, libpq's key/value form)
 //	logstore://AK_ID:AK_SECRET@endpoint[:5432]/PROJECT    (sls:// too)
+//	sqlite:///var/lib/app/wflog.db, sqlite://wflog.db     (a file; sqlite3:// too)
+//	sqlite://:memory:                                     (one connection's memory)
 //
 // LogStore DSNs use TLS unless sslmode=disable (sslmode=require skips
 // certificate checks; the default is verify-full) and accept batch=N (rows
@@ -142,7 +148,13 @@ var logStoreParams = map[string]bool{
 // that where the secret ends is never a matter of interpretation. Errors name
 // the problem and show the DSN with its secret redacted.
 func Parse(dsn string) (Config, error) {
+	if looksKeyValue(dsn) {
+		return parseKeyValue(dsn)
+	}
 	scheme, rest, ok := strings.Cut(dsn, "://")
+	if s := strings.ToLower(scheme); ok && (s == "sqlite" || s == "sqlite3") {
+		return parseSQLite(dsn)
+	}
 	if !ok || !validScheme(scheme) {
 		return Config{}, dsnError(dsn, "want a URL such as postgres://user@host/db or logstore://AK_ID:AK_SECRET@endpoint/project")
 	}
@@ -183,7 +195,7 @@ func Parse(dsn string) (Config, error) {
 	case "logstore", "sls":
 		cfg, err = parseLogStore(dsn, u, q)
 	default:
-		return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore or sls", truncate(scheme, 20)))
+		return Config{}, dsnError(dsn, fmt.Sprintf("unknown scheme %q: want postgres, postgresql, logstore, sls or sqlite", truncate(scheme, 20)))
 	}
 	if err != nil {
 		return Config{}, err
@@ -378,6 +390,9 @@ const redactedSecret = "xxxxx"
 // first ':' is kept; and the value of every parameter whose name ends in
 // password= goes too (key=value DSNs included).
 func Redact(dsn string) string {
+	if looksKeyValue(dsn) {
+		return redactKeyValue(dsn)
+	}
 	out := dsn
 	start := 0
 	if scheme, _, ok := strings.Cut(out, "://"); ok && validScheme(scheme) {
@@ -410,7 +425,7 @@ func plainUser(s string) bool {
 // quoted value.
 func redactParams(s string) string {
 	var b strings.Builder
-	lower := strings.ToLower(s)
+	lower := asciiLower(s) // same length as s, unlike strings.ToLower on invalid UTF-8
 	const key = "password="
 	for {
 		i := strings.Index(lower, key)
@@ -419,8 +434,15 @@ func redactParams(s string) string {
 			return b.String()
 		}
 		b.WriteString(s[:i+len(key)])
-		b.WriteString(redactedSecret)
 		s, lower = s[i+len(key):], lower[i+len(key):]
+		// Key/value DSNs allow spaces after '=': keep them, redact the value.
+		sp := 0
+		for sp < len(s) && (s[sp] == ' ' || s[sp] == '\t') {
+			sp++
+		}
+		b.WriteString(s[:sp])
+		b.WriteString(redactedSecret)
+		s, lower = s[sp:], lower[sp:]
 		end := len(s)
 		if s != "" && (s[0] == '\'' || s[0] == '"') {
 			if j := strings.IndexByte(s[1:], s[0]); j >= 0 {
@@ -431,4 +453,16 @@ func redactParams(s string) string {
 		}
 		s, lower = s[end:], lower[end:]
 	}
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are offsets in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

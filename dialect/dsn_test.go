@@ -43,7 +43,7 @@ func TestParse(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	esc := "S3cr3t%2F%2B%3D%40key"
 	tests := []struct{ name, dsn, want string }{
-		{"NoScheme", "host=db user=u password=" + secret, "want a URL"},
+		{"NoScheme", "db:5432/app?password=" + secret, "want a URL"},
 		{"UnknownScheme", "mysql://u:" + esc + "@db/x", `unknown scheme "mysql"`},
 		{"MissingKeyID", "logstore://:" + esc + "@host/proj", "missing AccessKey ID"},
 		{"MissingSecret", "logstore://AKID@host/proj", "missing AccessKey secret"},

@@ -36,11 +36,20 @@ func unsupported(what, instead string) error {
 	return &UnsupportedError{Backend: LogStore, What: what, Instead: instead}
 }
 
-// IsPrimaryKeyViolation reports whether err is PostgreSQL refusing a row
-// because its primary key is taken (SQLSTATE 23505 on a *_pkey constraint).
-// For append-only tables that means another writer stored the same
-// (id, version): the write can be retried with a newer version.
+// IsPrimaryKeyViolation reports whether err is the database refusing a row
+// because its primary key is taken: SQLSTATE 23505 on a *_pkey constraint
+// on PostgreSQL, SQLITE_CONSTRAINT_PRIMARYKEY on SQLite. For append-only
+// tables that means another writer stored the same (id, version): the write
+// can be retried with a newer version.
 func IsPrimaryKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.HasSuffix(pgErr.ConstraintName, "_pkey")
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505" && strings.HasSuffix(pgErr.ConstraintName, "_pkey")
+	}
+	var coded interface{ Code() int }
+	return errors.As(err, &coded) && coded.Code() == sqliteConstraintPrimaryKey
 }
+
+// sqliteConstraintPrimaryKey is SQLite's extended result code
+// SQLITE_CONSTRAINT_PRIMARYKEY, which its Go drivers' errors report.
+const sqliteConstraintPrimaryKey = 1555

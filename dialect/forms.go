@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -42,11 +43,11 @@ const maxEachDays = 3700
 
 // EachDay cuts [from, to) into the calendar days of loc — local midnights
 // computed in Go, daylight saving included; the first and last day are
-// clipped to the range. ok is false where the form does not apply: on
-// LogStore, for an open or empty range, or for more than ten years of days;
-// group by Day there instead.
+// clipped to the range. ok is false where the form does not apply: on a
+// backend without LATERAL joins (LogStore, SQLite), for an open or empty
+// range, or for more than ten years of days; group by Day there instead.
 func (d *Dialect) EachDay(loc *time.Location, from, to time.Time) (days EachDay, ok bool) {
-	if d.backend == LogStore || from.IsZero() || to.IsZero() || !to.After(from) || to.Sub(from) > maxEachDays*24*time.Hour {
+	if !d.Has(Lateral) || from.IsZero() || to.IsZero() || !to.After(from) || to.Sub(from) > maxEachDays*24*time.Hour {
 		return EachDay{}, false
 	}
 	var lo, hi, names []string
@@ -65,6 +66,18 @@ func (d *Dialect) EachDay(loc *time.Location, from, to time.Time) (days EachDay,
 		SQL:  "unnest(?::timestamptz[], ?::timestamptz[], ?::text[]) AS " + EachDayAlias + " (lo, hi, day)",
 		Vars: []any{"{" + strings.Join(lo, ",") + "}", "{" + strings.Join(hi, ",") + "}", "{" + strings.Join(names, ",") + "}"},
 	}}, true
+}
+
+// PerDay is the query that runs perDay — an aggregate whose rows are kept
+// within the current day by Within — once for each day, and returns each
+// day that has rows (nonEmpty, a condition on perDay's columns, says which)
+// with perDay's columns, in day order:
+//
+//	SELECT wflog_day.day, per_day.* FROM <days> CROSS JOIN LATERAL (<perDay>) AS per_day
+//	WHERE <nonEmpty> ORDER BY wflog_day.day
+func (e EachDay) PerDay(db, perDay *gorm.DB, nonEmpty string) *gorm.DB {
+	return db.Table("? CROSS JOIN LATERAL (?) AS per_day", e.From, perDay).
+		Select(EachDayAlias + ".day, per_day.*").Where(nonEmpty).Order(EachDayAlias + ".day")
 }
 
 // arrayTime is t as an element of a PostgreSQL array literal, to the
@@ -91,13 +104,21 @@ func earlier(a, b time.Time) time.Time {
 //
 //	PostgreSQL: to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
 //	LogStore:   date_format(from_unixtime(to_unixtime(from_iso8601_timestamp(created_at)), 'Asia/Shanghai'), '%Y-%m-%d')
+//	SQLite:     wflog_day(created_at, 'Asia/Shanghai')
 //
-// loc must be a named IANA zone (see Zone).
+// SQLite knows no time zones; wflog_day is a Go function that wflog.Open
+// registers with the driver (SQLiteDayIn). loc must be a named IANA zone (see
+// Zone).
 func (d *Dialect) Day(column clause.Column, loc *time.Location) clause.Expression {
-	if d.backend == LogStore {
-		return clause.Expr{SQL: "date_format(from_unixtime(to_unixtime(from_iso8601_timestamp(?)), ?), '%Y-%m-%d')", Vars: []any{column, loc.String()}}
-	}
+	return d.day(column, loc)
+}
+
+func postgresDay(column clause.Column, loc *time.Location) clause.Expression {
 	return clause.Expr{SQL: "to_char(? AT TIME ZONE ?, 'YYYY-MM-DD')", Vars: []any{column, loc.String()}}
+}
+
+func logStoreDay(column clause.Column, loc *time.Location) clause.Expression {
+	return clause.Expr{SQL: "date_format(from_unixtime(to_unixtime(from_iso8601_timestamp(?)), ?), '%Y-%m-%d')", Vars: []any{column, loc.String()}}
 }
 
 // Zone checks that loc can be named in SQL: an IANA zone such as
@@ -119,14 +140,14 @@ func Zone(loc *time.Location) (*time.Location, error) {
 // Beyond is the keyset condition for the rows that come after values in
 // the order of cols: "(cols) < (values)" when descending, "(cols) > (values)"
 // when ascending, compared lexicographically. PostgreSQL compares rows, which
-// its indexes serve directly; LogStore gets the expanded form, which any SQL
-// engine accepts: a < x OR (a = x AND b < y).
+// its indexes serve directly (so does SQLite); LogStore gets the expanded
+// form, which any SQL engine accepts: a < x OR (a = x AND b < y).
 func (d *Dialect) Beyond(cols []clause.Column, values []any, descending bool) clause.Expression {
 	op := ">"
 	if descending {
 		op = "<"
 	}
-	if d.backend != LogStore {
+	if d.Has(RowValues) {
 		return clause.Expr{SQL: "? " + op + " ?", Vars: []any{cols, values}}
 	}
 	var ors []clause.Expression
@@ -143,4 +164,29 @@ func (d *Dialect) Beyond(cols []clause.Column, values []any, descending bool) cl
 		ors = append(ors, clause.And(ands...))
 	}
 	return clause.Or(ors...)
+}
+
+// DeleteDistinct deletes the rows of table that where (SQL with vars)
+// selects and returns how many distinct values of column they had — how
+// many records went, every version counted once:
+//
+//	PostgreSQL: WITH gone AS (DELETE FROM t WHERE … RETURNING id) SELECT count(DISTINCT id) FROM gone
+//	SQLite:     DELETE FROM t WHERE … RETURNING id, counted in Go
+//
+// On a backend without DELETE it is the caller's job to refuse first.
+func (d *Dialect) DeleteDistinct(db *gorm.DB, table, column, where string, vars ...any) (int64, error) {
+	if d.Has(ModifyingCTE) {
+		var n int64
+		err := db.Raw("WITH gone AS (DELETE FROM "+table+" WHERE "+where+" RETURNING "+column+") SELECT count(DISTINCT "+column+") FROM gone", vars...).Scan(&n).Error
+		return n, err
+	}
+	var gone []string
+	if err := db.Raw("DELETE FROM "+table+" WHERE "+where+" RETURNING "+column, vars...).Scan(&gone).Error; err != nil {
+		return 0, err
+	}
+	distinct := make(map[string]struct{}, len(gone))
+	for _, v := range gone {
+		distinct[v] = struct{}{}
+	}
+	return int64(len(distinct)), nil
 }

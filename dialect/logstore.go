@@ -49,9 +49,15 @@ func (d *Dialect) installLogStore(db *gorm.DB) error {
 
 const autoLimitKey = "wflog:auto_limit"
 
-// prepareQuery bounds __time__, gives a query without LIMIT LogStore's
-// largest one (so nothing is silently capped at 100 rows), and tells the
-// adapter which result columns are times.
+// prepareQuery bounds __time__, asks the driver to give a query without
+// LIMIT LogStore's largest one (so nothing is silently capped at 100 rows),
+// and tells the driver which result columns are times and which are
+// nullable.
+//
+// It also runs for a GORM sub-statement (db.Table("(?) AS t", sub)), which
+// GORM builds through the same callbacks: the LIMIT is therefore left to the
+// driver, which adds it to the outermost query only, since SLS allows LIMIT
+// on final results alone.
 func (d *Dialect) prepareQuery(db *gorm.DB) {
 	stmt := db.Statement
 	if db.Error != nil || stmt.SQL.Len() > 0 {
@@ -63,8 +69,7 @@ func (d *Dialect) prepareQuery(db *gorm.DB) {
 		stmt.AddClause(clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: TimeBound}}})
 	}
 	if c, ok := stmt.Clauses["LIMIT"]; !ok || c.Expression == nil {
-		n := MaxLimit
-		stmt.AddClause(clause.Limit{Limit: &n})
+		stmt.Context = logstoresql.WithAutoLimit(stmt.Context)
 		stmt.Settings.Store(autoLimitKey, true)
 	} else if l, ok := c.Expression.(clause.Limit); ok && l.Limit == nil && l.Offset > 0 {
 		db.AddError(unsupported("Offset without Limit", "LogStore pages with LIMIT offset, count; set Limit (≤ 10,000) together with Offset"))
@@ -79,14 +84,16 @@ func (d *Dialect) prepareQuery(db *gorm.DB) {
 	}
 }
 
-// fromSubquery reports whether the statement's FROM is a GORM subquery,
-// as db.Table("(?) AS t", sub) makes it.
+// fromSubquery reports whether the statement's FROM is a subquery: a GORM
+// one, as db.Table("(?) AS t", sub) makes it, or the latest-version ranking
+// of KeepLatest, which carries the __time__ bound inside.
 func fromSubquery(stmt *gorm.Statement) bool {
 	if stmt.TableExpr == nil {
 		return false
 	}
 	for _, v := range stmt.TableExpr.Vars {
-		if _, ok := v.(*gorm.DB); ok {
+		switch v.(type) {
+		case *gorm.DB, rankedVersions:
 			return true
 		}
 	}
@@ -168,7 +175,7 @@ var (
 )
 
 // readColumns lists the columns a query scans into time fields, and those it
-// scans into nullable fields (pointers and sql.Null*, where LogStore's ”
+// scans into nullable fields (pointers and sql.Null*, where LogStore's empty string
 // means nil): those of the model, and of the destination when it is a
 // different struct.
 func (d *Dialect) readColumns(stmt *gorm.Statement) (times, nullable []string) {
@@ -203,11 +210,11 @@ func isSQLNull(t reflect.Type) bool {
 
 // IsSet is the condition that a nullable column holds a value. On
 // PostgreSQL it is "col IS NOT NULL". LogStore stores strings: wflog writes
-// nil as ”, and how the endpoint stores a NULL literal is undocumented, so
-// there it is "col > ”", which is false for both NULL and ” and true for
+// nil as the empty string, and how the endpoint stores a NULL literal is undocumented, so
+// there it is col greater than the empty string, which is false for both NULL and the empty string and true for
 // any other text (ISO-8601 times, uuids).
 func (d *Dialect) IsSet(col clause.Column) clause.Expression {
-	if d.backend == LogStore {
+	if !d.Has(Nulls) {
 		return clause.Expr{SQL: "? > ''", Vars: []any{col}}
 	}
 	return clause.Expr{SQL: "? IS NOT NULL", Vars: []any{col}}

@@ -305,6 +305,14 @@ func insertTarget(toks []token) (int, bool) {
 // (RuleFromRequired).
 func checkBody(toks []token, d []int, enforce Rule) error {
 	if enforce&RuleInsertOnly != 0 {
+		// set_config changes the session, as SET would: SLS has no such
+		// function, and a client's literals rely on its settings.
+		for i, t := range toks[:len(toks)-1] {
+			if (t.kind == tokWord || t.kind == tokQuotedIdent) && t.norm == "set_config" && toks[i+1].isPunct('(') {
+				return refuse(RuleInsertOnly, codeFeatureNotSupported,
+					"logstore: set_config() is not supported; LogStore accepts only SELECT, INSERT and CREATE TABLE, and no statement changes session settings")
+			}
+		}
 		for i, t := range toks[:len(toks)-1] {
 			if !t.isPunct('(') {
 				continue
@@ -318,12 +326,70 @@ func checkBody(toks []token, d []int, enforce Rule) error {
 			}
 		}
 	}
+	if enforce&RuleInsertOnly != 0 {
+		for i, t := range toks[:len(toks)-1] {
+			if d[i] == 0 && t.is("for") {
+				switch next := toks[i+1]; {
+				case next.is("update"), next.is("share"), next.is("no"), next.is("key"):
+					return refuse(RuleInsertOnly, codeFeatureNotSupported,
+						"logstore: SELECT … FOR %s is not supported; LogStore has no row locks", strings.ToUpper(next.norm))
+				}
+			}
+		}
+	}
+	if enforce&RuleNoPositions != 0 {
+		if err := checkPositions(toks, d); err != nil {
+			return err
+		}
+	}
 	if enforce&RuleFromRequired != 0 {
 		for i, t := range toks {
 			if t.is("select") && !selectHasFrom(toks, d, i) {
 				return refuse(RuleFromRequired, codeFeatureNotSupported,
 					"logstore: SELECT without FROM is not supported; every query reads a logstore (there is no ping query: check a connection with a SELECT … FROM a logstore … LIMIT 1)")
 			}
+		}
+	}
+	return nil
+}
+
+// checkPositions refuses GROUP BY or ORDER BY items that are a column's
+// position (GROUP BY 1): SLS documents grouping and ordering by a field or
+// an alias.
+func checkPositions(toks []token, d []int) error {
+	for i, t := range toks {
+		if !t.is("by") || i == 0 || !(toks[i-1].is("group") || toks[i-1].is("order")) {
+			continue
+		}
+		clause := strings.ToUpper(toks[i-1].norm) + " BY"
+		// The list runs at this depth until a keyword that ends it.
+		item := true
+		for j := i + 1; j < len(toks) && d[j] >= d[i]; j++ {
+			u := toks[j]
+			if d[j] > d[i] {
+				item = false
+				continue
+			}
+			if u.kind == tokWord {
+				switch u.norm {
+				case "limit", "having", "window", "union", "intersect", "except", "offset", "fetch", "for", "order":
+					j = len(toks)
+					continue
+				}
+			}
+			if u.isPunct(',') {
+				item = true
+				continue
+			}
+			if item && u.kind == tokNumber {
+				end := j+1 >= len(toks) || d[j+1] < d[i] || toks[j+1].isPunct(',') ||
+					toks[j+1].is("asc") || toks[j+1].is("desc") || toks[j+1].is("nulls") || toks[j+1].is("limit") || toks[j+1].is("having")
+				if end {
+					return refuse(RuleNoPositions, codeFeatureNotSupported,
+						"logstore: %s %s (a column position) is not supported; group and order by a field name or an alias", clause, u.norm)
+				}
+			}
+			item = false
 		}
 	}
 	return nil
@@ -468,6 +534,10 @@ func checkLimit(toks []token, at int, nested, strict bool) (*splice, error) {
 			}
 		}
 		return &splice{start: first.start, end: second.end, text: second.norm + " OFFSET " + first.norm}, nil
+	}
+	if strict && nested {
+		return nil, refuse(RuleLimitSyntax, codeFeatureNotSupported,
+			"logstore: LIMIT inside a subquery is not supported; LogStore applies LIMIT to final results only")
 	}
 	if strict {
 		if !isInteger(first.norm) {

@@ -20,8 +20,9 @@ const (
 )
 
 // DefaultBackend is the PostgreSQL DSN New uses when the environment variable
-// named by BackendEnv is unset.
-const DefaultBackend = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+// named by BackendEnv is unset: the local server's DefaultDatabase, which
+// Start creates when it is missing.
+const DefaultBackend = "postgres://postgres@127.0.0.1:5432/wflog_test?sslmode=disable"
 
 // BackendEnv names the environment variable that holds the backing
 // PostgreSQL DSN for New and for cmd/logstore-emulator.
@@ -79,6 +80,12 @@ type Config struct {
 	// DefaultIndexes, wflog's. A logstore with no entry is typed by its
 	// CREATE TABLE, with analytics on and no text length limit.
 	Indexes map[string]Index
+
+	// ServerParameters replace the run-time parameters the server reports
+	// at startup (standard_conforming_strings, client_encoding, …); an empty
+	// value leaves the parameter out. For testing clients against an
+	// endpoint that reports otherwise.
+	ServerParameters map[string]string
 
 	// Relax lists the rules to switch off. RuleSimpleQuery cannot be
 	// relaxed.

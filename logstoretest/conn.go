@@ -248,6 +248,12 @@ func (c *clientConn) accept(m *pgproto3.StartupMessage) error {
 		{"session_authorization", user},
 		{"application_name", m.Parameters["application_name"]},
 	} {
+		if v, ok := s.cfg.ServerParameters[p[0]]; ok {
+			if v == "" {
+				continue
+			}
+			p[1] = v
+		}
 		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 	}
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})

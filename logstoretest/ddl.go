@@ -176,7 +176,7 @@ $logstore$;
 // createTableSQL returns the statements that create the logstore td in
 // schema, to be sent as one Query message so they commit together. With
 // text storage (RuleTextStorage), every column of the rows table is text,
-// NULL is stored as ”, and the view types each field as ix, the logstore's
+// NULL is stored as the empty string, and the view types each field as ix, the logstore's
 // index, says (see viewColumn); INSERT then goes to the rows table (see
 // insertTarget). Otherwise the columns have their declared types and the view
 // passes them through.

@@ -42,8 +42,9 @@ const (
 
 	// RuleLimitSyntax refuses OFFSET (SQLSTATE 42601) and enforces LogStore's
 	// paging form LIMIT offset, count: count ≤ 10,000, offset+count ≤
-	// 1,000,000 and only in the outermost query; LIMIT n allows n ≤
-	// 1,000,000 (SQLSTATE 22023 for a bound). Relaxed, LIMIT n OFFSET m is
+	// 1,000,000; LIMIT n allows n ≤ 1,000,000 (SQLSTATE 22023 for a bound);
+	// either only in the outermost query ([DOC] LIMIT applies to final
+	// results only; SQLSTATE 0A000 inside a subquery). Relaxed, LIMIT n OFFSET m is
 	// forwarded; LIMIT offset, count is always rewritten for PostgreSQL.
 	RuleLimitSyntax
 
@@ -71,10 +72,15 @@ const (
 	// is not indexed cannot be named. Relaxed, columns keep their declared
 	// PostgreSQL types and NULL stays NULL.
 	RuleTextStorage
+
+	// RuleNoPositions refuses GROUP BY and ORDER BY items that are column
+	// positions (GROUP BY 1, ORDER BY 2 DESC) with SQLSTATE 0A000: SLS
+	// documents grouping and ordering by a field or an alias only.
+	RuleNoPositions
 )
 
 // allRules is the mask of every defined rule.
-const allRules = RuleTextStorage<<1 - 1
+const allRules = RuleNoPositions<<1 - 1
 
 // name returns the flag-style name of a single rule, or "" if r is not
 // exactly one defined rule.
@@ -100,6 +106,8 @@ func (r Rule) name() string {
 		return "single-statement"
 	case RuleTextStorage:
 		return "text-storage"
+	case RuleNoPositions:
+		return "no-positions"
 	}
 	return ""
 }

@@ -11,7 +11,7 @@ func TestRuleString(t *testing.T) {
 		RuleRowCap:                            "row-cap",
 		RuleTimeWindow | RuleRowCap:           "row-cap,time-window",
 		RuleSimpleQuery | RuleSingleStatement: "simple-query,single-statement",
-		RuleTextStorage << 1:                  "rule(0x400)",
+		RuleNoPositions << 1:                  "rule(0x800)",
 	}
 	for r, want := range tests {
 		if got := r.String(); got != want {
@@ -59,7 +59,7 @@ func TestParseRule(t *testing.T) {
 
 func TestRuleNames(t *testing.T) {
 	names := RuleNames()
-	if len(names) != 10 || names[0] != "simple-query" || names[9] != "text-storage" {
+	if len(names) != 11 || names[0] != "simple-query" || names[10] != "no-positions" {
 		t.Errorf("RuleNames() = %q", names)
 	}
 }

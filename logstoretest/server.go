@@ -60,6 +60,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Backend == DefaultBackend {
+		ensureDefaultDatabase(ctx)
+	}
 	pgcfg, err := pgconn.ParseConfig(cfg.Backend)
 	if err != nil {
 		return nil, fmt.Errorf("logstoretest: parse Config.Backend %s: %w", RedactDSN(cfg.Backend), err)

@@ -8,7 +8,7 @@ import (
 	"github.com/wflog/wflog/logstoretest"
 )
 
-// TestRuleTextStorage: every field is stored as a string and NULL as ”;
+// TestRuleTextStorage: every field is stored as a string and NULL as the empty string;
 // what SQL reads is typed by the field index.
 func TestRuleTextStorage(t *testing.T) {
 	t.Run("Enforced", func(t *testing.T) {

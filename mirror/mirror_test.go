@@ -21,9 +21,11 @@ import (
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/internal/workload"
+	"github.com/wflog/wflog/logstoretest"
 	"github.com/wflog/wflog/mirror"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
+	"github.com/wflog/wflog/transfer"
 )
 
 // history is every version of both tables, in (id, version) order, with
@@ -226,15 +228,18 @@ func (p *proxy) kill() {
 	}
 }
 
-// proxied opens a fresh, migrated PostgreSQL schema twice: directly, and
-// through a proxy that the test can kill.
-func proxied(t *testing.T) (direct, through *gorm.DB, p *proxy) {
+// proxied opens a migrated database (a fresh PostgreSQL schema, or an
+// emulator) twice: directly, and through a proxy that the test can kill.
+func proxied(t *testing.T, logStore bool) (direct, through *gorm.DB, p *proxy) {
 	t.Helper()
-	direct, schema := testdb.Open(t)
-	dsn, err := testdb.SchemaDSN(schema)
-	if err != nil {
-		t.Fatal(err)
+	var dsn string
+	if logStore {
+		srv := logstoretest.New(t)
+		dsn = srv.DSN()
+	} else {
+		_, dsn = testdb.Schema(t)
 	}
+	direct = testdb.OpenDSN(t, dsn)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -279,104 +284,138 @@ func workloadCalls(n int) []write {
 	return calls
 }
 
-// TestMirrorKilled kills a PostgreSQL mirror of a LogStore primary a third
-// of the way through a workload, under each policy, and checks the
-// promises: under Required every acknowledged call is in both databases and
-// every failed call names rows the primary has; under BestEffort every call
+// TestMirrorKilled kills a mirror a third of the way through a workload —
+// a PostgreSQL mirror of a LogStore primary (the rollback copy), and a
+// LogStore mirror of a PostgreSQL primary (dual writes before a switch,
+// where SaveBatch is COPY) — under each policy, and checks the promises:
+// under Required every acknowledged call is in both databases and every
+// failed call names rows the primary has; under BestEffort every call
 // succeeds, the primary has everything, and the counter and the callback
-// account for every row the mirror lacks.
+// account for every row the mirror lacks. Then verify finds the gaps and
+// copy fills them.
 func TestMirrorKilled(t *testing.T) {
-	for _, policy := range []mirror.Policy{mirror.Required, mirror.BestEffort} {
-		t.Run(strings.ReplaceAll(policy.String(), " ", "-"), func(t *testing.T) {
-			ctx := context.Background()
-			direct, through, p := proxied(t)
-			var reported atomic.Int64
-			m, err := mirror.New(through, mirror.Config{Policy: policy, OnError: func(e *mirror.Error) { reported.Add(int64(len(e.Rows))) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			primary, _ := testdb.OpenLogStore(t, nil, wflog.WithMirror(m))
-			runs, nodes := repo.NewRuns(primary), repo.NewNodeExecutions(primary)
+	for _, setup := range []struct {
+		name           string
+		mirrorLogStore bool
+	}{{"logstore-to-postgres", false}, {"postgres-to-logstore", true}} {
+		for _, policy := range []mirror.Policy{mirror.Required, mirror.BestEffort} {
+			t.Run(setup.name+"/"+strings.ReplaceAll(policy.String(), " ", "-"), func(t *testing.T) {
+				testMirrorKilled(t, policy, setup.mirrorLogStore)
+			})
+		}
+	}
+}
 
-			calls := workloadCalls(30)
-			acked := map[string]bool{}  // versions of calls that succeeded
-			failed := map[string]bool{} // versions a failed call says the primary has
-			for i, c := range calls {
-				if i == len(calls)/3 {
-					p.kill()
-				}
-				var err error
-				if len(c.runs) > 0 {
-					err = runs.Save(ctx, &c.runs[0])
-				} else {
-					err = nodes.SaveBatch(ctx, c.nodes)
-				}
-				var merr *mirror.Error
-				switch {
-				case err == nil:
-					for _, r := range c.runs {
-						acked[key(r.ID, r.Version)] = true
-					}
-					for _, e := range c.nodes {
-						acked[key(e.ID, e.Version)] = true
-					}
-				case errors.As(err, &merr) && policy == mirror.Required:
-					for _, r := range merr.Rows {
-						failed[key(r.ID.(uuid.UUID), r.Version)] = true
-					}
-				default:
-					t.Fatalf("call %d of %d: %v", i, len(calls), err)
-				}
+func testMirrorKilled(t *testing.T, policy mirror.Policy, mirrorLogStore bool) {
+	ctx := context.Background()
+	direct, through, p := proxied(t, mirrorLogStore)
+	var reported atomic.Int64
+	m, err := mirror.New(through, mirror.Config{Policy: policy, OnError: func(e *mirror.Error) { reported.Add(int64(len(e.Rows))) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var primary *gorm.DB
+	if mirrorLogStore {
+		primary, _ = testdb.Open(t, wflog.WithMirror(m))
+	} else {
+		primary, _ = testdb.OpenLogStore(t, nil, wflog.WithMirror(m))
+	}
+	runs, nodes := repo.NewRuns(primary), repo.NewNodeExecutions(primary)
+
+	calls := workloadCalls(30)
+	acked := map[string]bool{}  // versions of calls that succeeded
+	failed := map[string]bool{} // versions a failed call says the primary has
+	for i, c := range calls {
+		if i == len(calls)/3 {
+			p.kill()
+		}
+		var err error
+		if len(c.runs) > 0 {
+			err = runs.Save(ctx, &c.runs[0])
+		} else {
+			err = nodes.SaveBatch(ctx, c.nodes)
+		}
+		var merr *mirror.Error
+		switch {
+		case err == nil:
+			for _, r := range c.runs {
+				acked[key(r.ID, r.Version)] = true
 			}
-			pRuns, pNodes := history(t, primary)
-			mRuns, mNodes := history(t, direct)
-			inPrimary, inMirror := map[string]bool{}, map[string]bool{}
-			for _, r := range pRuns {
-				inPrimary[key(r.ID, r.Version)] = true
+			for _, e := range c.nodes {
+				acked[key(e.ID, e.Version)] = true
 			}
-			for _, e := range pNodes {
-				inPrimary[key(e.ID, e.Version)] = true
+		case errors.As(err, &merr) && policy == mirror.Required:
+			for _, r := range merr.Rows {
+				failed[key(r.ID.(uuid.UUID), r.Version)] = true
 			}
-			for _, r := range mRuns {
-				inMirror[key(r.ID, r.Version)] = true
-			}
-			for _, e := range mNodes {
-				inMirror[key(e.ID, e.Version)] = true
-			}
-			for k := range inMirror {
-				if !inPrimary[k] {
-					t.Fatalf("the mirror has %s, which the primary lacks", k)
-				}
-			}
-			for k := range acked {
-				if !inPrimary[k] {
-					t.Fatalf("acknowledged %s is not in the primary", k)
-				}
-				if policy == mirror.Required && !inMirror[k] {
-					t.Fatalf("acknowledged %s is not in the mirror under Required", k)
-				}
-			}
-			for k := range failed {
-				if !inPrimary[k] {
-					t.Fatalf("a failed call said the primary has %s; it does not", k)
-				}
-			}
-			missing := int64(len(inPrimary) - len(inMirror))
-			s := m.Stats()
-			switch policy {
-			case mirror.Required:
-				if len(failed) == 0 || len(acked)+len(failed) != len(inPrimary) {
-					t.Fatalf("%d acknowledged + %d failed versions, the primary holds %d", len(acked), len(failed), len(inPrimary))
-				}
-			case mirror.BestEffort:
-				if len(acked) != len(inPrimary) {
-					t.Fatalf("%d calls' versions acknowledged, the primary holds %d", len(acked), len(inPrimary))
-				}
-			}
-			if missing == 0 || s.FailedRows < missing || reported.Load() != s.FailedRows || s.Mirrored != int64(len(inMirror)) {
-				t.Fatalf("mirror lacks %d versions; Stats = %+v, OnError saw %d rows", missing, s, reported.Load())
-			}
-			t.Logf("%s: %d versions in the primary, %d in the mirror; %+v", policy, len(inPrimary), len(inMirror), s)
-		})
+		default:
+			t.Fatalf("call %d of %d: %v", i, len(calls), err)
+		}
+	}
+	pRuns, pNodes := history(t, primary)
+	mRuns, mNodes := history(t, direct)
+	inPrimary, inMirror := map[string]bool{}, map[string]bool{}
+	for _, r := range pRuns {
+		inPrimary[key(r.ID, r.Version)] = true
+	}
+	for _, e := range pNodes {
+		inPrimary[key(e.ID, e.Version)] = true
+	}
+	for _, r := range mRuns {
+		inMirror[key(r.ID, r.Version)] = true
+	}
+	for _, e := range mNodes {
+		inMirror[key(e.ID, e.Version)] = true
+	}
+	for k := range inMirror {
+		if !inPrimary[k] {
+			t.Fatalf("the mirror has %s, which the primary lacks", k)
+		}
+	}
+	for k := range acked {
+		if !inPrimary[k] {
+			t.Fatalf("acknowledged %s is not in the primary", k)
+		}
+		if policy == mirror.Required && !inMirror[k] {
+			t.Fatalf("acknowledged %s is not in the mirror under Required", k)
+		}
+	}
+	for k := range failed {
+		if !inPrimary[k] {
+			t.Fatalf("a failed call said the primary has %s; it does not", k)
+		}
+	}
+	missing := int64(len(inPrimary) - len(inMirror))
+	s := m.Stats()
+	switch policy {
+	case mirror.Required:
+		if len(failed) == 0 || len(acked)+len(failed) != len(inPrimary) {
+			t.Fatalf("%d acknowledged + %d failed versions, the primary holds %d", len(acked), len(failed), len(inPrimary))
+		}
+	case mirror.BestEffort:
+		if len(acked) != len(inPrimary) {
+			t.Fatalf("%d calls' versions acknowledged, the primary holds %d", len(acked), len(inPrimary))
+		}
+	}
+	if missing == 0 || s.FailedRows < missing || reported.Load() != s.FailedRows || s.Mirrored != int64(len(inMirror)) {
+		t.Fatalf("mirror lacks %d versions; Stats = %+v, OnError saw %d rows", missing, s, reported.Load())
+	}
+	t.Logf("%s: %d versions in the primary, %d in the mirror; %+v", policy, len(inPrimary), len(inMirror), s)
+
+	// Repair: verify finds the gaps, copy fills them, and then the
+	// mirror is the primary's history exactly.
+	rep, err := transfer.Verify(ctx, primary, direct, transfer.VerifyOptions{})
+	if err != nil || rep.OK() {
+		t.Fatalf("verify before the repair: ok=%v, %v; want differences", rep.OK(), err)
+	}
+	if _, err := transfer.Copy(ctx, primary, direct, transfer.Options{SkipExisting: mirrorLogStore}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := transfer.Verify(ctx, primary, direct, transfer.VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("verify after the repair: %+v, %v", rep.Differences, err)
+	}
+	mRuns, mNodes = history(t, direct)
+	if !reflect.DeepEqual(mRuns, pRuns) || !reflect.DeepEqual(mNodes, pNodes) {
+		t.Fatalf("after the repair the mirror holds %d run and %d node versions, the primary %d and %d", len(mRuns), len(mNodes), len(pRuns), len(pNodes))
 	}
 }

@@ -61,7 +61,7 @@ func validNode(n *models.WorkflowNodeExecution) error {
 	case n.TenantID == uuid.Nil || n.AppID == uuid.Nil:
 		return fmt.Errorf("wflog/repo: node execution %s has no tenant or app id", n.ID)
 	case !n.Status.Valid():
-		return fmt.Errorf("wflog/repo: node execution %s has status %q; want one of %v", n.ID, n.Status, models.NodeStatuses)
+		return fmt.Errorf("wflog/repo: node execution %s has status %q; want one of %v", n.ID, truncate(string(n.Status), 64), models.NodeStatuses)
 	}
 	return nil
 }
@@ -152,7 +152,8 @@ func (o NodeOrder) columns() ([]clause.Column, error) {
 	return nil, fmt.Errorf("wflog/repo: unknown node order %d", o.By)
 }
 
-// listPage is how many node executions LogStore is asked for at a time.
+// listPage is how many node executions a backend that bounds results
+// (LogStore) is asked for at a time.
 const listPage = 1000
 
 // ListByRun returns every node execution of a run, in their latest versions,
@@ -199,7 +200,8 @@ func (n *NodeExecutions) listByRun(ctx context.Context, tenantID, appID, runID u
 			})
 		}
 		tx = tx.Scopes(scopes.Latest(pageOwner...)).Order(orderBy)
-		if n.d.Backend() == dialect.LogStore {
+		bounded := n.d.MaxRows() > 0
+		if bounded {
 			tx = tx.Limit(listPage)
 		}
 		var page []models.WorkflowNodeExecution
@@ -207,7 +209,7 @@ func (n *NodeExecutions) listByRun(ctx context.Context, tenantID, appID, runID u
 			return nil, fmt.Errorf("wflog/repo: node executions of run %s: %w", runID, err)
 		}
 		all = append(all, page...)
-		if n.d.Backend() != dialect.LogStore || len(page) < listPage {
+		if !bounded || len(page) < listPage {
 			break
 		}
 	}
@@ -269,14 +271,14 @@ func (n *NodeExecutions) Last(ctx context.Context, tenantID, appID, workflowID u
 	for _, s := range n.stores() {
 		e, err := s.last(ctx, tenantID, appID, workflowID, nodeID)
 		if err != nil {
-			return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, err)
+			return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", truncate(nodeID, 128), err)
 		}
 		if e != nil && (last == nil || nodeLess(last, e, NodeOrder{By: ByCreatedAt})) {
 			last = e
 		}
 	}
 	if last == nil {
-		return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", nodeID, ErrNotFound)
+		return nil, fmt.Errorf("wflog/repo: last execution of node %q: %w", truncate(nodeID, 128), ErrNotFound)
 	}
 	return last, nil
 }
@@ -309,29 +311,43 @@ func (n *NodeExecutions) last(ctx context.Context, tenantID, appID, workflowID u
 // without executions are absent.
 func (n *NodeExecutions) CountByRuns(ctx context.Context, tenantID uuid.UUID, runIDs []uuid.UUID) (map[uuid.UUID]int64, error) {
 	counts := make(map[uuid.UUID]int64, len(runIDs))
-	if len(runIDs) == 0 {
-		return counts, nil
-	}
-	ids := make([]any, len(runIDs))
-	for i, id := range runIDs {
-		ids[i] = id
-	}
-	for _, s := range n.stores() {
-		var rows []struct {
-			WorkflowRunID uuid.UUID
-			N             int64
+	// Each id once, and one query per idsPerQuery of them: PostgreSQL binds
+	// at most 65,535 parameters, and LogStore's statements are better kept
+	// small too.
+	seen := make(map[uuid.UUID]bool, len(runIDs))
+	var unique []uuid.UUID
+	for _, id := range runIDs {
+		if !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
 		}
-		err := s.db.WithContext(ctx).Model(&models.WorkflowNodeExecution{}).
-			Scopes(scopes.Latest(forTenant(tenantID), s.span.scope(), func(db *gorm.DB) *gorm.DB {
-				return db.Where(clause.IN{Column: clause.Column{Table: clause.CurrentTable, Name: "workflow_run_id"}, Values: ids})
-			})).
-			Select("workflow_run_id, count(*) AS n").Group("workflow_run_id").Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("wflog/repo: counting node executions of %d runs: %w", len(runIDs), err)
+	}
+	for start := 0; start < len(unique); start += idsPerQuery {
+		part := unique[start:min(start+idsPerQuery, len(unique))]
+		ids := make([]any, len(part))
+		for i, id := range part {
+			ids[i] = id
 		}
-		for _, r := range rows {
-			counts[r.WorkflowRunID] += r.N
+		for _, s := range n.stores() {
+			var rows []struct {
+				WorkflowRunID uuid.UUID
+				N             int64
+			}
+			err := s.db.WithContext(ctx).Model(&models.WorkflowNodeExecution{}).
+				Scopes(scopes.Latest(forTenant(tenantID), s.span.scope(), func(db *gorm.DB) *gorm.DB {
+					return db.Where(clause.IN{Column: clause.Column{Table: clause.CurrentTable, Name: "workflow_run_id"}, Values: ids})
+				})).
+				Select("workflow_run_id, count(*) AS n").Group("workflow_run_id").Scan(&rows).Error
+			if err != nil {
+				return nil, fmt.Errorf("wflog/repo: counting node executions of %d runs: %w", len(runIDs), err)
+			}
+			for _, r := range rows {
+				counts[r.WorkflowRunID] += r.N
+			}
 		}
 	}
 	return counts, nil
 }
+
+// idsPerQuery is how many ids one query lists.
+const idsPerQuery = 10000

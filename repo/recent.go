@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -12,7 +13,9 @@ import (
 
 // recent remembers this process's latest writes for a while, so that a
 // process reads its own writes on a backend that shows them late. It is
-// bounded in time and size and safe for concurrent use. Entries expire in
+// bounded in time and size and safe for concurrent use. It keeps deep
+// copies and hands out deep copies: a caller that changes a struct after
+// saving it, or changes a struct Get returned, changes nothing here. Entries expire in
 // the order they were written, so one FIFO queue serves both bounds.
 type recent[T any] struct {
 	ttl     time.Duration
@@ -59,6 +62,7 @@ func (c *recent[T]) put(id uuid.UUID, v T) {
 		return
 	}
 	expires := now.Add(c.ttl)
+	v = deepCopy(v)
 	c.byID[id] = recentEntry[T]{value: v, expires: expires}
 	c.queue = append(c.queue, recentKey{id: id, expires: expires})
 	if c.group != nil {
@@ -102,7 +106,7 @@ func (c *recent[T]) get(id uuid.UUID) (T, bool) {
 	if !ok || !c.now().Before(e.expires) {
 		return zero, false
 	}
-	return e.value, true
+	return deepCopy(e.value), true
 }
 
 // inGroup returns the remembered writes whose group key is g.
@@ -116,7 +120,7 @@ func (c *recent[T]) inGroup(g uuid.UUID) []T {
 	var out []T
 	for id := range c.byGroup[g] {
 		if e, ok := c.byID[id]; ok && now.Before(e.expires) {
-			out = append(out, e.value)
+			out = append(out, deepCopy(e.value))
 		}
 	}
 	return out
@@ -157,4 +161,69 @@ func (c *recent[T]) evict(k recentKey) {
 			}
 		}
 	}
+}
+
+// deepCopy copies v and everything it points to: pointers, slices, maps and
+// interfaces are copied, not shared. Unexported struct fields are copied
+// by value (time.Time's *Location is shared; it is immutable).
+func deepCopy[T any](v T) T {
+	out := copyValue(reflect.ValueOf(&v).Elem())
+	return out.Interface().(T)
+}
+
+func copyValue(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(copyValue(v.Elem()))
+		return p
+	case reflect.Struct:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v)
+		for i := 0; i < v.NumField(); i++ {
+			if f := out.Field(i); f.CanSet() {
+				f.Set(copyValue(v.Field(i)))
+			}
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(copyValue(v.Index(i)))
+		}
+		return out
+	case reflect.Array:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v)
+		switch v.Type().Elem().Kind() {
+		case reflect.Pointer, reflect.Struct, reflect.Slice, reflect.Map, reflect.Interface, reflect.Array:
+			for i := 0; i < v.Len(); i++ {
+				out.Index(i).Set(copyValue(v.Index(i)))
+			}
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out.SetMapIndex(copyValue(it.Key()), copyValue(it.Value()))
+		}
+		return out
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.New(v.Type()).Elem()
+		out.Set(copyValue(v.Elem()))
+		return out
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wflog/wflog/appendonly"
+	"github.com/wflog/wflog/models"
 )
 
 type item struct {
@@ -114,5 +115,49 @@ func TestRecentConcurrent(t *testing.T) {
 	wg.Wait()
 	if len(c.byID) > 100 {
 		t.Errorf("%d entries, bound 100", len(c.byID))
+	}
+}
+
+// TestRecentCopiesDeeply: the cache shares nothing with its callers. A run
+// changed after Save, or a run Get returned and the caller changed, does not
+// change what the next Get returns.
+func TestRecentCopiesDeeply(t *testing.T) {
+	c := newRecent(time.Minute, 10, func(r *models.WorkflowRun) appendonly.Version { return r.Version }, nil)
+	out, done, runID := "original", time.Unix(100, 0), uuid.New()
+	run := models.WorkflowRun{ID: uuid.New(), Version: 1, Outputs: &out, FinishedAt: &done, Status: models.RunSucceeded}
+	node := models.WorkflowNodeExecution{WorkflowRunID: &runID}
+	c.put(run.ID, run)
+	*run.Outputs, *run.FinishedAt, run.Status = "changed after Save", time.Unix(200, 0), models.RunFailed
+	got, ok := c.get(run.ID)
+	if !ok || *got.Outputs != "original" || !got.FinishedAt.Equal(time.Unix(100, 0)) || got.Status != models.RunSucceeded {
+		t.Fatalf("changing the saved struct changed the cache: %+v", got)
+	}
+	*got.Outputs = "changed after Get"
+	again, _ := c.get(run.ID)
+	if *again.Outputs != "original" {
+		t.Errorf("changing a returned struct changed the cache: %s", *again.Outputs)
+	}
+
+	nodes := newRecent(time.Minute, 10, func(n *models.WorkflowNodeExecution) appendonly.Version { return n.Version },
+		func(n *models.WorkflowNodeExecution) (uuid.UUID, bool) { return *n.WorkflowRunID, true })
+	nodes.put(uuid.New(), node)
+	for _, n := range nodes.inGroup(runID) {
+		*n.WorkflowRunID = uuid.Nil
+	}
+	if got := nodes.inGroup(runID); len(got) != 1 || *got[0].WorkflowRunID != runID {
+		t.Errorf("changing inGroup's result changed the cache")
+	}
+	// deepCopy on maps, slices and interfaces, too.
+	type wide struct {
+		M map[string][]int
+		I any
+		A [2]*int
+	}
+	one := 1
+	w := wide{M: map[string][]int{"a": {1}}, I: &one, A: [2]*int{&one, nil}}
+	cp := deepCopy(w)
+	cp.M["a"][0], *(cp.I.(*int)), *cp.A[0] = 9, 9, 9
+	if w.M["a"][0] != 1 || one != 1 {
+		t.Errorf("deepCopy shared memory: %+v", w)
 	}
 }

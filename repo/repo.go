@@ -60,7 +60,7 @@ func buildOptions(db *gorm.DB, opts []Option) options {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if !o.recentSet && dialect.Of(db).Backend() == dialect.LogStore {
+	if !o.recentSet && !dialect.Of(db).Has(dialect.ReadsOwnWrites) {
 		o.recentTTL, o.recentSize = DefaultRecentTTL, DefaultRecentSize
 	}
 	return o

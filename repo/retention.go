@@ -15,7 +15,7 @@ import (
 
 // ExpiredBatch returns up to limit runs created before before, oldest first,
 // in their current state: the next batch for a retention job to delete with
-// DeleteByIDs. PostgreSQL only; LogStore expires rows by its TTL.
+// DeleteByIDs. PostgreSQL and SQLite; LogStore expires rows by its TTL.
 //
 // On a tiered repository (WithOlderTier) every retention method works on
 // the tiers that can delete. ExpiredBatch returns their runs; once they have
@@ -24,6 +24,9 @@ import (
 // hearing what the logstore's TTL must do. DeleteExpired and DeleteByApp
 // report such a tier the same way, beside what they deleted.
 func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([]models.WorkflowRun, error) {
+	if err := validTime("before", before); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.expiredBatchTiered(ctx, before, limit)
 	}
@@ -44,7 +47,7 @@ func (r *Runs) ExpiredBatch(ctx context.Context, before time.Time, limit int) ([
 
 // DeleteByIDs deletes every version of the given runs and of their node
 // executions, in one transaction, and returns how many runs it deleted.
-// PostgreSQL only.
+// PostgreSQL and SQLite.
 func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) {
 	if r.tiers != nil {
 		return r.deleteTiered("DeleteByIDs", never, func(t *Runs) (int64, error) { return t.DeleteByIDs(ctx, ids) })
@@ -60,7 +63,9 @@ func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) 
 		if err := tx.Exec(`DELETE FROM workflow_node_executions WHERE workflow_run_id IN ?`, ids).Error; err != nil {
 			return err
 		}
-		return tx.Raw(`WITH gone AS (DELETE FROM workflow_runs WHERE id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, ids).Scan(&deleted).Error
+		n, err := r.d.DeleteDistinct(tx, "workflow_runs", "id", "id IN ?", ids)
+		deleted = n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("wflog/repo: deleting %d runs: %w", len(ids), err)
@@ -69,7 +74,7 @@ func (r *Runs) DeleteByIDs(ctx context.Context, ids []uuid.UUID) (int64, error) 
 }
 
 // DeleteByApp deletes every run of an app, with its node executions, batch
-// runs per transaction, and returns how many runs it deleted. PostgreSQL only.
+// runs per transaction, and returns how many runs it deleted. PostgreSQL and SQLite.
 func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
 	if r.tiers != nil {
 		return r.deleteTiered("DeleteByApp", always, func(t *Runs) (int64, error) { return t.DeleteByApp(ctx, tenantID, appID, batch) })
@@ -100,8 +105,11 @@ func (r *Runs) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch
 }
 
 // DeleteExpired deletes every version of the node executions created before
-// before, batch at a time, and returns how many it deleted. PostgreSQL only.
+// before, batch at a time, and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, batch int) (int64, error) {
+	if err := validTime("before", before); err != nil {
+		return 0, err
+	}
 	if n.tiers != nil {
 		return n.deleteTiered("DeleteExpired", func(s span) bool { return s.reaches(before) }, func(t *NodeExecutions) (int64, error) { return t.DeleteExpired(ctx, before, batch) })
 	}
@@ -109,7 +117,7 @@ func (n *NodeExecutions) DeleteExpired(ctx context.Context, before time.Time, ba
 }
 
 // DeleteByApp deletes every version of an app's node executions (single-step
-// runs included), batch at a time. PostgreSQL only.
+// runs included), batch at a time. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByApp(ctx context.Context, tenantID, appID uuid.UUID, batch int) (int64, error) {
 	if n.tiers != nil {
 		return n.deleteTiered("DeleteByApp", always, func(t *NodeExecutions) (int64, error) { return t.DeleteByApp(ctx, tenantID, appID, batch) })
@@ -118,7 +126,7 @@ func (n *NodeExecutions) DeleteByApp(ctx context.Context, tenantID, appID uuid.U
 }
 
 // DeleteByRuns deletes every version of the node executions of the given
-// runs and returns how many it deleted. PostgreSQL only.
+// runs and returns how many it deleted. PostgreSQL and SQLite.
 func (n *NodeExecutions) DeleteByRuns(ctx context.Context, runIDs []uuid.UUID) (int64, error) {
 	if n.tiers != nil {
 		return n.deleteTiered("DeleteByRuns", never, func(t *NodeExecutions) (int64, error) { return t.DeleteByRuns(ctx, runIDs) })
@@ -129,8 +137,7 @@ func (n *NodeExecutions) DeleteByRuns(ctx context.Context, runIDs []uuid.UUID) (
 	if len(runIDs) == 0 {
 		return 0, nil
 	}
-	var deleted int64
-	err := n.db.WithContext(ctx).Raw(`WITH gone AS (DELETE FROM workflow_node_executions WHERE workflow_run_id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, runIDs).Scan(&deleted).Error
+	deleted, err := n.d.DeleteDistinct(n.db.WithContext(ctx), "workflow_node_executions", "id", "workflow_run_id IN ?", runIDs)
 	if err != nil {
 		return 0, fmt.Errorf("wflog/repo: deleting node executions of %d runs: %w", len(runIDs), err)
 	}
@@ -154,8 +161,8 @@ func (n *NodeExecutions) deleteInBatches(ctx context.Context, what string, batch
 		if len(ids) == 0 {
 			return total, nil
 		}
-		var deleted int64
-		if err := n.db.WithContext(ctx).Raw(`WITH gone AS (DELETE FROM workflow_node_executions WHERE id IN ? RETURNING id) SELECT count(DISTINCT id) FROM gone`, ids).Scan(&deleted).Error; err != nil {
+		deleted, err := n.d.DeleteDistinct(n.db.WithContext(ctx), "workflow_node_executions", "id", "id IN ?", ids)
+		if err != nil {
 			return total, fmt.Errorf("wflog/repo: %s: %w", what, err)
 		}
 		total += deleted

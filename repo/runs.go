@@ -70,7 +70,7 @@ func validRun(run *models.WorkflowRun) error {
 	case run.TenantID == uuid.Nil || run.AppID == uuid.Nil:
 		return fmt.Errorf("wflog/repo: run %s has no tenant or app id", run.ID)
 	case !run.Status.Valid():
-		return fmt.Errorf("wflog/repo: run %s has status %q; want one of %v", run.ID, run.Status, models.RunStatuses)
+		return fmt.Errorf("wflog/repo: run %s has status %q; want one of %v", run.ID, truncate(string(run.Status), 64), models.RunStatuses)
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func (r *Runs) List(ctx context.Context, q ListRuns) (RunPage, error) {
 	}
 	for _, s := range q.Status {
 		if !s.Valid() {
-			return RunPage{}, fmt.Errorf("wflog/repo: status %q: want one of %v", s, models.RunStatuses)
+			return RunPage{}, fmt.Errorf("wflog/repo: status %q: want one of %v", truncate(string(s), 64), models.RunStatuses)
 		}
 	}
 	var after *models.WorkflowRun

@@ -114,13 +114,39 @@ func TestSQL(t *testing.T) {
 		{"NodesDeleteByRuns", func(_ *repo.Runs, n *repo.NodeExecutions) error {
 			return second(n.DeleteByRuns(ctx, []uuid.UUID{gRun}))
 		}},
+		// Tiered: both tiers on the one stand-in, split ten days into the
+		// statistics' range; each tier's queries carry its created_at bounds,
+		// inside the latest-version choice as an owner condition.
+		{"TieredRunsGet", func(r *repo.Runs, _ *repo.NodeExecutions) error {
+			return notFound(second(r.Get(ctx, gTenant, gApp, gRun)))
+		}},
+		{"TieredRunsList", func(r *repo.Runs, _ *repo.NodeExecutions) error {
+			return second(r.List(ctx, repo.ListRuns{TenantID: gTenant, AppID: gApp, Limit: 20}))
+		}},
+		{"TieredRunsCountByStatus", func(r *repo.Runs, _ *repo.NodeExecutions) error {
+			return second(r.CountByStatus(ctx, repo.CountRuns{TenantID: gTenant, AppID: gApp, Since: gDay}))
+		}},
+		{"TieredRunsDailyRuns", func(r *repo.Runs, _ *repo.NodeExecutions) error { return second(r.DailyRuns(ctx, stats)) }},
+		{"TieredNodesListByRun", func(_ *repo.Runs, n *repo.NodeExecutions) error {
+			return second(n.ListByRun(ctx, gTenant, gApp, gRun, repo.NodeOrder{}))
+		}},
+		{"TieredNodesLast", func(_ *repo.Runs, n *repo.NodeExecutions) error {
+			return notFound(second(n.Last(ctx, gTenant, gApp, gFlow, "llm")))
+		}},
+		{"TieredNodesCountByRuns", func(_ *repo.Runs, n *repo.NodeExecutions) error {
+			return second(n.CountByRuns(ctx, gTenant, []uuid.UUID{gRun}))
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore} {
+			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore, dialect.SQLite} {
 				t.Run(b.String(), func(t *testing.T) {
 					stmts, err := testdb.Golden(t, b, func(db *gorm.DB) error {
-						return c.run(repo.NewRuns(db), repo.NewNodeExecutions(db))
+						var opts []repo.Option
+						if strings.HasPrefix(c.name, "Tiered") {
+							opts = append(opts, repo.WithOlderTier(db, gDay.AddDate(0, 0, 10)))
+						}
+						return c.run(repo.NewRuns(db, opts...), repo.NewNodeExecutions(db, opts...))
 					})
 					retention := strings.Contains(c.name, "Delete") || strings.Contains(c.name, "Expired")
 					switch {

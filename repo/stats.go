@@ -30,6 +30,9 @@ type StatusCounts struct {
 // CountByStatus counts an app's runs by their current status: the latest
 // version of each run, exactly.
 func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, error) {
+	if err := validTime("CountRuns.Since", q.Since); err != nil {
+		return StatusCounts{}, err
+	}
 	if r.tiers != nil {
 		return r.countTiered(ctx, q)
 	}
@@ -92,6 +95,9 @@ type DailyAverage struct {
 
 // DailyRuns counts the runs created each day. Days without runs are absent.
 func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyRunsTiered(ctx, s)
 	}
@@ -104,6 +110,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 // DailyTerminals counts the distinct users (created_by) who started runs
 // each day.
 func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyTerminalsTiered(ctx, s)
 	}
@@ -124,6 +133,9 @@ func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error
 // DailyTokenCosts sums the tokens of the runs created each day, each run
 // counted with its current total (or, FinishedOnly, its last finished one).
 func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.dailyTokensTiered(ctx, s)
 	}
@@ -138,6 +150,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 // (It equals Dify's average over users of each user's distinct runs, and is
 // computed from exact integers so both backends round alike.)
 func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage, error) {
+	if err := validStats(s); err != nil {
+		return nil, err
+	}
 	if r.tiers != nil {
 		return r.averageInteractionsTiered(ctx, s)
 	}
@@ -166,7 +181,7 @@ func (r *Runs) perUser(ctx context.Context, s Stats) ([]dailyRow, error) {
 			perUser := runs.Select("created_by, count(*) AS runs").Group("created_by")
 			return r.db.Table("(?) AS per_user", perUser).Select("sum(runs) AS runs, count(*) AS users")
 		}
-		perUser := runs.Select("? AS day, created_by, count(*) AS runs", day).Clauses(groupByPosition(2))
+		perUser := runs.Select("? AS day, created_by, count(*) AS runs", day).Group("day").Group("created_by")
 		return r.db.Table("(?) AS per_user", perUser).Select("day, sum(runs) AS runs, count(*) AS users").Group("day").Order("day")
 	}, "created_by")
 	if err != nil {
@@ -180,7 +195,7 @@ func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads
 		if day == nil {
 			return runs.Select("count(*) AS runs, " + aggregate + " AS n")
 		}
-		return runs.Select("? AS day, "+aggregate+" AS n", day).Clauses(groupByPosition(1)).Order("1")
+		return runs.Select("? AS day, "+aggregate+" AS n", day).Group("day").Order("day")
 	}, reads...)
 	if err != nil {
 		return nil, fmt.Errorf("wflog/repo: daily statistics of app %s: %w", s.AppID, err)
@@ -220,7 +235,7 @@ func runsAndTokens(runs *gorm.DB, day clause.Expression) *gorm.DB {
 	if day == nil {
 		return runs.Select("count(*) AS runs, sum(total_tokens) AS n")
 	}
-	return runs.Select("? AS day, count(*) AS runs, sum(total_tokens) AS n", day).Clauses(groupByPosition(1)).Order("1")
+	return runs.Select("? AS day, count(*) AS runs, sum(total_tokens) AS n", day).Group("day").Order("day")
 }
 
 // dailyRow is one day of the statistics daily computes.
@@ -239,9 +254,10 @@ type aggregate func(runs *gorm.DB, day clause.Expression) *gorm.DB
 // runs s selects: the latest version of each, or the latest terminal one.
 // reads are the columns the statistic uses besides created_at.
 //
-// On PostgreSQL, over a bounded range, each day is aggregated on its own
-// (dialect.EachDay): an index range per day and no per-row day arithmetic.
-// Otherwise rows are grouped by their day's name (dialect.Day).
+// Where the backend can (dialect.EachDay: PostgreSQL), over a bounded range,
+// each day is aggregated on its own: an index range per day and no per-row
+// day arithmetic. Otherwise rows are grouped by their day's name
+// (dialect.Day).
 func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...string) ([]dailyRow, error) {
 	loc, err := dialect.Zone(s.Location)
 	if err != nil {
@@ -267,8 +283,7 @@ func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...stri
 	var rows []dailyRow
 	var q *gorm.DB
 	if eachDay {
-		q = r.db.Table("? CROSS JOIN LATERAL (?) AS per_day", days.From, stat(runs, nil)).
-			Select(dialect.EachDayAlias + ".day, per_day.*").Where("per_day.runs > 0").Order(dialect.EachDayAlias + ".day")
+		q = days.PerDay(r.db, stat(runs, nil), "per_day.runs > 0")
 	} else {
 		q = stat(runs, r.d.Day(createdAt, loc))
 	}
@@ -276,15 +291,4 @@ func (r *Runs) daily(ctx context.Context, s Stats, stat aggregate, reads ...stri
 		return nil, err
 	}
 	return rows, nil
-}
-
-// groupByPosition groups by the first n selected columns, by position: the
-// day expression carries a parameter, and a repeated parameter is a
-// different expression to PostgreSQL.
-func groupByPosition(n int) clause.GroupBy {
-	cols := make([]clause.Column, n)
-	for i := range cols {
-		cols[i] = clause.Column{Name: fmt.Sprint(i + 1), Raw: true}
-	}
-	return clause.GroupBy{Columns: cols}
 }

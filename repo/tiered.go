@@ -109,20 +109,31 @@ func route(spans []span, now func() time.Time, t *time.Time) int {
 
 func (r *Runs) storeFor(createdAt *time.Time) *Runs {
 	stores := r.stores()
+	return stores[r.tierOf(createdAt)]
+}
+
+// tierOf is the index in stores() of the tier that holds createdAt.
+func (r *Runs) tierOf(createdAt *time.Time) int {
+	stores := r.stores()
 	spans := make([]span, len(stores))
 	for i, s := range stores {
 		spans[i] = s.span
 	}
-	return stores[route(spans, r.db.NowFunc, createdAt)]
+	return route(spans, r.db.NowFunc, createdAt)
 }
 
 func (n *NodeExecutions) storeFor(createdAt *time.Time) *NodeExecutions {
+	stores := n.stores()
+	return stores[n.tierOf(createdAt)]
+}
+
+func (n *NodeExecutions) tierOf(createdAt *time.Time) int {
 	stores := n.stores()
 	spans := make([]span, len(stores))
 	for i, s := range stores {
 		spans[i] = s.span
 	}
-	return stores[route(spans, n.db.NowFunc, createdAt)]
+	return route(spans, n.db.NowFunc, createdAt)
 }
 
 // splitByTier saves rows a tier at a time: save gets each tier's rows (in
@@ -155,33 +166,13 @@ func splitByTier[T any](rows []T, createdAt func(*T) *time.Time, tier func(*time
 }
 
 func (r *Runs) saveTiered(ctx context.Context, runs []models.WorkflowRun) error {
-	stores := r.stores()
-	return splitByTier(runs, func(run *models.WorkflowRun) *time.Time { return &run.CreatedAt },
-		func(t *time.Time) int {
-			s := r.storeFor(t)
-			for i := range stores {
-				if stores[i] == s {
-					return i
-				}
-			}
-			return 0
-		},
-		func(i int, part []models.WorkflowRun) error { return stores[i].SaveBatch(ctx, part) })
+	return splitByTier(runs, func(run *models.WorkflowRun) *time.Time { return &run.CreatedAt }, r.tierOf,
+		func(i int, part []models.WorkflowRun) error { return r.tiers[i].SaveBatch(ctx, part) })
 }
 
 func (n *NodeExecutions) saveTiered(ctx context.Context, es []models.WorkflowNodeExecution) error {
-	stores := n.stores()
-	return splitByTier(es, func(e *models.WorkflowNodeExecution) *time.Time { return &e.CreatedAt },
-		func(t *time.Time) int {
-			s := n.storeFor(t)
-			for i := range stores {
-				if stores[i] == s {
-					return i
-				}
-			}
-			return 0
-		},
-		func(i int, part []models.WorkflowNodeExecution) error { return stores[i].SaveBatch(ctx, part) })
+	return splitByTier(es, func(e *models.WorkflowNodeExecution) *time.Time { return &e.CreatedAt }, n.tierOf,
+		func(i int, part []models.WorkflowNodeExecution) error { return n.tiers[i].SaveBatch(ctx, part) })
 }
 
 // countTiered adds the tiers' counts. A tier answers for its own span only:

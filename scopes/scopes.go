@@ -12,13 +12,13 @@
 package scopes
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
 )
 
@@ -33,7 +33,7 @@ type Scope = func(*gorm.DB) *gorm.DB
 // outside Latest filter the latest rows.
 func Latest(owner ...Scope) Scope {
 	return func(db *gorm.DB) *gorm.DB {
-		return appendonly.WithVersions(db, appendonly.Versions{Owner: owner, Name: "scopes.Latest"})
+		return choose(db, "scopes.Latest", owner, nil)
 	}
 }
 
@@ -43,12 +43,8 @@ func Latest(owner ...Scope) Scope {
 func AsOf(t time.Time, owner ...Scope) Scope {
 	limit := t.UnixNano()
 	return func(db *gorm.DB) *gorm.DB {
-		return appendonly.WithVersions(db, appendonly.Versions{
-			Owner: owner,
-			Name:  "scopes.AsOf",
-			Among: func(table string) []clause.Expression {
-				return []clause.Expression{clause.Lte{Column: clause.Column{Table: table, Name: "version"}, Value: limit}}
-			},
+		return choose(db, "scopes.AsOf", owner, func(table string) []clause.Expression {
+			return []clause.Expression{clause.Lte{Column: clause.Column{Table: table, Name: "version"}, Value: limit}}
 		})
 	}
 }
@@ -64,13 +60,9 @@ func AsOf(t time.Time, owner ...Scope) Scope {
 func Finished(owner ...Scope) Scope {
 	return func(db *gorm.DB) *gorm.DB {
 		d := dialect.Of(db)
-		return appendonly.WithVersions(db, appendonly.Versions{
-			Owner: owner,
-			Name:  "scopes.Finished",
-			Among: func(table string) []clause.Expression {
-				// finished_at set: NULL on PostgreSQL, '' or NULL on LogStore.
-				return []clause.Expression{d.IsSet(clause.Column{Table: table, Name: "finished_at"})}
-			},
+		return choose(db, "scopes.Finished", owner, func(table string) []clause.Expression {
+			// finished_at set: NULL on PostgreSQL, '' or NULL on LogStore.
+			return []clause.Expression{d.IsSet(clause.Column{Table: table, Name: "finished_at"})}
 		})
 	}
 }
@@ -133,10 +125,61 @@ func TriggeredFrom[T ~string](values ...T) Scope {
 // filters included.
 func Aggregating(columns ...string) Scope {
 	return func(db *gorm.DB) *gorm.DB {
-		return appendonly.WithReads(db, appendonly.Reads{Columns: columns, Leading: []string{"created_at"}, Index: runsCoveringIndex})
+		c := dialect.ChoiceOf(db.Statement)
+		c.Columns, c.Leading, c.Index = columns, []string{"created_at"}, runsCoveringIndex
+		dialect.SetChoice(db.Statement, c)
+		return db
 	}
 }
 
 // runsCoveringIndex is the columns of schema.sql's workflow_runs_app_idx
 // and workflow_runs_app_finished_idx, in their order.
 var runsCoveringIndex = []string{"tenant_id", "app_id", "created_at", "id", "version", "status", "created_by", "total_tokens", "triggered_from"}
+
+// choose records a version choice on db's statement: the one value the
+// dialect's KeepLatest consumes (dialect.Choice). Owner scopes run here, on
+// an empty statement, and their conditions are kept. Two choices on one
+// statement are an error: they would contradict each other.
+func choose(db *gorm.DB, name string, owner []Scope, among func(string) []clause.Expression) *gorm.DB {
+	c := dialect.ChoiceOf(db.Statement)
+	if c.Name != "" {
+		db.AddError(fmt.Errorf("scopes: %s and %s both choose which versions to read; use one", c.Name, name))
+		return db
+	}
+	conds, err := ownerConditions(db, name, owner)
+	if err != nil {
+		db.AddError(err)
+		return db
+	}
+	c.Name, c.Owner, c.Among = name, conds, among
+	dialect.SetChoice(db.Statement, c)
+	return db
+}
+
+// ownerConditions runs the owner scopes on an empty statement and returns
+// the conditions they add.
+func ownerConditions(db *gorm.DB, name string, owner []Scope) ([]clause.Expression, error) {
+	if len(owner) == 0 {
+		return nil, nil
+	}
+	tx := db.Session(&gorm.Session{NewDB: true})
+	for _, scope := range owner {
+		tx = scope(tx)
+	}
+	if tx.Error != nil {
+		return nil, tx.Error
+	}
+	var conds []clause.Expression
+	for clauseName, c := range tx.Statement.Clauses {
+		if clauseName != "WHERE" {
+			return nil, fmt.Errorf("scopes: %s: an owner scope added a %s clause; owner scopes may only add Where conditions", name, clauseName)
+		}
+		if w, ok := c.Expression.(clause.Where); ok {
+			conds = append(conds, w.Exprs...)
+		}
+	}
+	if len(tx.Statement.Joins) > 0 || len(tx.Statement.Selects) > 0 || tx.Statement.TableExpr != nil {
+		return nil, fmt.Errorf("scopes: %s: owner scopes may only add Where conditions", name)
+	}
+	return conds, nil
+}

@@ -72,7 +72,7 @@ func TestSQL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore} {
+			for _, b := range []dialect.Backend{dialect.PostgreSQL, dialect.LogStore, dialect.SQLite} {
 				t.Run(b.String(), func(t *testing.T) {
 					stmts, err := testdb.Golden(t, b, c.run)
 					if c.wantErr == "" && err != nil {

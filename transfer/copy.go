@@ -74,10 +74,13 @@ type Result struct {
 // on LogStore.
 //
 // With a StateFile an interrupted Copy continues where the target's last
-// acknowledged page ended. On a PostgreSQL target nothing is lost or
-// duplicated: rows it already holds are skipped. A LogStore target has no
-// keys, so the page that was being written when the copy stopped is
-// written again, whole or in part: Verify reports those duplicates.
+// acknowledged page ended; when ctx ends, the page being written is
+// finished first. On a PostgreSQL target nothing is lost or duplicated:
+// rows it already holds are skipped. A LogStore target has no keys, so a
+// resumed Copy reads back which rows of its first page the target already
+// has (the run that stopped may have written some) and writes the rest:
+// duplicates can only come from rows LogStore received but did not show
+// yet (it shows writes within seconds), and Verify reports them.
 //
 // Errors name the table and the page's rows; the source is only read.
 func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) {
@@ -105,10 +108,15 @@ func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) 
 		return res, err
 	}
 	src := from.WithContext(ctx)
+	// Saved before the first write: a run stopped during its first page is
+	// then resumed, and checks that page.
+	if err := cp.save(opts.StateFile); err != nil {
+		return res, err
+	}
 	skip := opts.SkipExisting && !t.d.Has(dialect.Keys)
-	err = moveTable(ctx, src, t, runTable, opts.Filter, limit, skip, cp, opts.StateFile, prog)
+	err = moveTable(ctx, src, t, runTable, opts.Filter, limit, skip, resumed, cp, opts.StateFile, prog)
 	if err == nil {
-		err = moveTable(ctx, src, t, nodeTable, opts.Filter, limit, skip, cp, opts.StateFile, prog)
+		err = moveTable(ctx, src, t, nodeTable, opts.Filter, limit, skip, resumed, cp, opts.StateFile, prog)
 	}
 	res.Runs = cp.table(Runs).result()
 	res.NodeExecutions = cp.table(NodeExecutions).result()
@@ -156,8 +164,13 @@ func (p *progress) add(table string, n int64) {
 
 // moveTable copies one table page by page: the next page is read while the
 // current one is written, and the checkpoint moves only once the target
-// has acknowledged a page.
-func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], f Filter, limit int, skipExisting bool, cp *checkpoint, state string, prog *progress) error {
+// has acknowledged a page. When ctx ends, the page being written is
+// finished first, so that the checkpoint stays exact.
+//
+// Resuming into a target without keys (LogStore), the first page is
+// checked against what the target holds: the run that stopped may have
+// written part or all of it.
+func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], f Filter, limit int, skipExisting, resumed bool, cp *checkpoint, state string, prog *progress) error {
 	pos := cp.table(tb.name)
 	if pos.Done {
 		return nil
@@ -166,7 +179,7 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 		rows []T
 		err  error
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan page, 1)
 	go func() {
@@ -177,16 +190,16 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 			var rows []T
 			var err error
 			if pool != nil {
-				rows, err = readPagePgx(ctx, src.WithContext(ctx), pool, tb, f, after, limit)
+				rows, err = readPagePgx(readCtx, src.WithContext(readCtx), pool, tb, f, after, limit)
 			} else {
-				rows, err = readPage[T](src.WithContext(ctx), f, after, limit, nil)
+				rows, err = readPage[T](src.WithContext(readCtx), f, after, limit, nil)
 			}
 			if err != nil {
 				err = fmt.Errorf("transfer: reading %s: %w", tb.name, err)
 			}
 			select {
 			case pages <- page{rows, err}:
-			case <-ctx.Done():
+			case <-readCtx.Done():
 				return
 			}
 			if err != nil || len(rows) < limit {
@@ -196,19 +209,34 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 			after = &k
 		}
 	}()
-	for p := range pages {
+	writeCtx := context.WithoutCancel(ctx)
+	checkFirst := resumed && !t.d.Has(dialect.Keys)
+	for {
+		var p page
+		var ok bool
+		select {
+		case p, ok = <-pages:
+		case <-ctx.Done():
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+		}
+		if !ok {
+			return nil
+		}
 		if p.err != nil {
 			return p.err
 		}
 		if len(p.rows) > 0 {
 			rows := p.rows
-			if skipExisting {
+			if skipExisting || checkFirst {
 				var err error
-				if rows, err = missing(ctx, t.db, tb, f, rows, limit); err != nil {
+				if rows, err = missing(writeCtx, t.db, tb, f, rows, limit); err != nil {
 					return err
 				}
+				checkFirst = false
 			}
-			n, err := write(ctx, t, tb, rows)
+			n, err := write(writeCtx, t, tb, rows)
 			if err != nil {
 				return err
 			}
@@ -225,10 +253,6 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 		}
 		prog.add(tb.name, int64(len(p.rows)))
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return nil
 }
 
 // missing returns the rows of page whose (id, version) the target does not

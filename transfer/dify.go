@@ -31,6 +31,9 @@ type ImportOptions struct {
 	// MaxRejected bounds how many rejected rows ImportResult lists (default
 	// 1,000); all of them are counted.
 	MaxRejected int
+	// SkipExisting: see Options.SkipExisting. Import looks the page's ids
+	// up in the target, 500 at a time.
+	SkipExisting bool
 }
 
 // Rejected is a row of Dify's that Import did not write, and why.
@@ -40,6 +43,7 @@ type Rejected struct {
 	Reason string
 }
 
+// String is the table, the id and the reason, as wflog import prints them.
 func (r Rejected) String() string { return r.Table + " " + r.ID + ": " + r.Reason }
 
 // ImportResult summarises an Import.
@@ -122,9 +126,13 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 		}
 		prog.before = prog.rows
 	}
-	err = importTable(ctx, src, t, runTable, readDifyRuns, opts, limit, cp, prog, reject)
+	// Saved before the first write: see Copy.
+	if err := cp.save(opts.StateFile); err != nil {
+		return res, err
+	}
+	err = importTable(ctx, src, t, runTable, readDifyRuns, opts, limit, resumed, cp, prog, reject)
 	if err == nil {
-		err = importTable(ctx, src, t, nodeTable, readDifyNodes, opts, limit, cp, prog, reject)
+		err = importTable(ctx, src, t, nodeTable, readDifyNodes, opts, limit, resumed, cp, prog, reject)
 	}
 	res.Runs = cp.table(Runs).result()
 	res.NodeExecutions = cp.table(NodeExecutions).result()
@@ -142,9 +150,14 @@ type difyPage[T any] struct {
 type difyReader[T any] func(tx *gorm.DB, f Filter, after uuid.UUID, limit int) (difyPage[T], error)
 
 func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], read difyReader[T], opts ImportOptions, limit int,
-	cp *checkpoint, prog *progress, reject func(Rejected)) error {
+	resumed bool, cp *checkpoint, prog *progress, reject func(Rejected)) error {
 	pos := cp.table(tb.name)
+	writeCtx := context.WithoutCancel(ctx) // a page being written is finished: the checkpoint stays exact
+	checkFirst := resumed && !t.d.Has(dialect.Keys)
 	for !pos.Done {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+		}
 		var after uuid.UUID
 		if pos.After != nil {
 			after = pos.After.ID
@@ -161,7 +174,13 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 			}
 			valid = append(valid, page.rows[i])
 		}
-		n, err := write(ctx, t, tb, valid)
+		if (opts.SkipExisting && !t.d.Has(dialect.Keys) || checkFirst) && len(valid) > 0 {
+			if valid, err = missingByID(writeCtx, t.db, tb, valid); err != nil {
+				return err
+			}
+			checkFirst = false
+		}
+		n, err := write(writeCtx, t, tb, valid)
 		if err != nil {
 			return err
 		}
@@ -358,4 +377,47 @@ func invalidNode(n *models.WorkflowNodeExecution) string {
 		return fmt.Sprintf(errUnknownEnum, "created_by_role", n.CreatedByRole, creatorRoles)
 	}
 	return ""
+}
+
+// idLookup is how many ids one query of missingByID asks for.
+const idLookup = 500
+
+// missingByID returns the rows whose (id, version) the target does not
+// hold, looking their ids up idLookup at a time.
+func missingByID[T any](ctx context.Context, db *gorm.DB, tb table[T], rows []T) ([]T, error) {
+	type idVersion struct {
+		id      uuid.UUID
+		version int64
+	}
+	have := map[idVersion]bool{}
+	for start := 0; start < len(rows); start += idLookup {
+		part := rows[start:min(start+idLookup, len(rows))]
+		ids := make([]uuid.UUID, len(part))
+		for i := range part {
+			ids[i] = tb.key(&part[i]).ID
+		}
+		var got []T
+		// Each id has a handful of versions: the limit is there for LogStore,
+		// which returns 100 rows from a query without one.
+		err := db.WithContext(ctx).Unscoped().Model(new(T)).Select("created_at", "id", "version").
+			Where("id IN ?", ids).Limit(maxLogStorePage).Find(&got).Error
+		if err != nil {
+			return nil, fmt.Errorf("transfer: reading what the target's %s holds: %w", tb.name, err)
+		}
+		if len(got) == maxLogStorePage {
+			return nil, fmt.Errorf("transfer: the target's %s holds %d or more versions of %d ids: too many to compare", tb.name, len(got), len(ids))
+		}
+		for i := range got {
+			k := tb.key(&got[i])
+			have[idVersion{k.ID, k.Version}] = true
+		}
+	}
+	out := rows[:0:0]
+	for i := range rows {
+		k := tb.key(&rows[i])
+		if !have[idVersion{k.ID, k.Version}] {
+			out = append(out, rows[i])
+		}
+	}
+	return out, nil
 }

@@ -196,6 +196,29 @@ func TestImportDify(t *testing.T) {
 		if dups != 4 {
 			t.Errorf("after importing twice into LogStore Verify counts %d duplicates, want 4: %+v", dups, rep.Differences)
 		}
+
+		// With SkipExisting only what Dify gained is written: the running
+		// run's finished version and a new node execution.
+		ls2, _ := testdb.OpenLogStore(t, nil)
+		if _, err := transfer.Import(ctx, dify, ls2, transfer.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := dify.Exec(`UPDATE workflow_runs SET status = 'succeeded', finished_at = '2026-11-21 10:00:09' WHERE id = '22222222-2222-4222-8222-222222222222';
+			UPDATE workflow_node_executions SET status = 'succeeded', finished_at = '2026-11-22 09:00:03' WHERE id = '55555555-5555-4555-8555-555555555555'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		res, err = transfer.Import(ctx, dify, ls2, transfer.ImportOptions{SkipExisting: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Runs.Written != 1 || res.NodeExecutions.Written != 1 {
+			t.Errorf("import again with SkipExisting: %+v, want one new version of each", res)
+		}
+		var current models.WorkflowRun
+		if err := ls2.First(&current, "id = ?", "22222222-2222-4222-8222-222222222222").Error; err != nil || current.Status != models.RunSucceeded {
+			t.Errorf("the run finished in Dify after the first import reads %+v, %v", current.Status, err)
+		}
+		verifyOK(t, dify, ls2, transfer.VerifyOptions{FromDify: true})
 	})
 
 	t.Run("NotDify", func(t *testing.T) {

@@ -2,14 +2,15 @@
 // version of wflog's tables from one backend to another, imports Dify's own
 // tables into wflog's, and verifies that two sides hold the same history.
 //
-//	from, _ := wflog.Open("postgres://…/dify")
+//	from, _ := wflog.Open("postgres://…/workflow_logs") // wflog on PostgreSQL
 //	to, _ := wflog.Open("logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/dify-workflow-logs")
 //	res, err := transfer.Copy(ctx, from, to, transfer.Options{StateFile: "copy.state"})
 //	if err != nil { … }             // run it again with the same StateFile to resume
 //	rep, err := transfer.Verify(ctx, from, to, transfer.VerifyOptions{})
 //	if !rep.OK() { … }              // rep.Differences, day by day
 //
-// Copy keeps each row's id and version exactly. Reads page by keyset on
+// Import reads Dify's own tables (transfer.Import, wflog import); Copy keeps
+// each row's id and version exactly. Reads page by keyset on
 // (created_at, id, version), never by OFFSET; writes use the target's
 // fastest path: COPY on PostgreSQL, multi-row INSERTs of the DSN's batch=N
 // over parallel connections on LogStore. Rows written to LogStore get a new

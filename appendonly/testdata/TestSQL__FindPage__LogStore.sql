@@ -1,2 +1,2 @@
 -- query
-SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "workflow_runs" WHERE __time__ > 0) AS "workflow_runs" WHERE __time__ > 0 AND "workflow_runs"."wflog_rn" = 1 ORDER BY created_at DESC LIMIT 20, 10
+SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "version" DESC) AS "wflog_rn" FROM "workflow_runs" WHERE __time__ > 0) AS "wflog_latest" WHERE "wflog_latest"."wflog_rn" = 1 ORDER BY created_at DESC LIMIT 20, 10

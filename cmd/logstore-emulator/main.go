@@ -73,6 +73,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (lo
 		cfg.Relax |= r
 		return err
 	})
+	fs.Func("index-config", "JSON `file` of each logstore's SLS field index, {logstore: {\"keys\": …, \"max_text_len\": …}} as `wflog logstore-index --json` prints it; typed columns follow it (rule text-storage). Default: wflog's", func(path string) error {
+		ix, err := logstoretest.ReadIndexes(path)
+		if err != nil {
+			return err
+		}
+		cfg.Indexes = ix
+		return nil
+	})
 	selfSigned := fs.Bool("tls-self-signed", false, "offer TLS with a fresh self-signed certificate (clients connect with sslmode=require)")
 	fs.BoolVar(&cfg.RequireTLS, "require-tls", false, "refuse plaintext connections (needs --tls-self-signed)")
 	verbose := fs.Bool("verbose", false, "log to stderr refused statements, connection errors, and the rows the time window hid from each read that does not mention __time__")

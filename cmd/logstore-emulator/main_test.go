@@ -231,6 +231,28 @@ func TestBinary(t *testing.T) {
 	}
 }
 
+func TestParseIndexConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ix.json")
+	if err := os.WriteFile(path, []byte(`{"runs": {"max_text_len": 4096, "keys": {"version": {"type": "long", "doc_value": true}}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cfg, err := parseFlags([]string{"--index-config", path}, env(nil), &stderr)
+	if err != nil {
+		t.Fatalf("parseFlags: %v\n%s", err, stderr.String())
+	}
+	if ix := cfg.Indexes["runs"]; ix.MaxTextLen != 4096 || ix.Keys["version"].Type != "long" || !ix.Keys["version"].DocValue {
+		t.Errorf("indexes = %+v", cfg.Indexes)
+	}
+	if err := os.WriteFile(path, []byte(`{"runs": {"keys": {"v": {"type": "json"}}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if _, err := parseFlags([]string{"--index-config", path}, env(nil), &stderr); err == nil || !strings.Contains(stderr.String(), `field v has type "json"`) {
+		t.Errorf("a bad index config: %v, %s", err, stderr.String())
+	}
+}
+
 // TestBinaryDropsSchemaWhenOutputGoes: with its stdout piped into a reader
 // that has gone (logstore-emulator | head), the emulator still drops its
 // schema when stopped, and when SIGPIPE itself arrives.

@@ -50,6 +50,9 @@ func adviseOpen(backend dialect.Backend, host string, port int, addr string, err
 	local := isLoopback(host)
 	switch {
 	case strings.Contains(msg, "server refused TLS connection"):
+		if strings.Contains(msg, "sslmode=disable") {
+			return "" // the library's error says it already
+		}
 		if logstore {
 			return fmt.Sprintf("The server at %s does not offer TLS, which a logstore:// DSN asks for unless told not to. "+
 				"The LogStore emulator serves plaintext unless started with --tls-self-signed: add sslmode=disable to the DSN "+

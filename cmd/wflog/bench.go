@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -525,6 +526,34 @@ func (b *bench) machine(ctx context.Context) string {
 	_ = b.raw.QueryRow(ctx, `SELECT version()`).Scan(&version)
 	_ = b.raw.QueryRow(ctx, `SHOW shared_buffers`).Scan(&sharedBuffers)
 	host, _ := os.Hostname()
-	return fmt.Sprintf("Machine: %s, %d CPUs, %s/%s, Go %s; %s; shared_buffers %s. Baselines run on seed_workflow_runs, a copy of the data with only the seed's indexes (primary key (id, version) and (tenant_id, app_id, triggered_from)); the hand-written pgx queries run on workflow_runs itself.",
-		host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), version, sharedBuffers)
+	return fmt.Sprintf("%sMachine: %s, %d CPUs, %s/%s, Go %s; %s; shared_buffers %s. Baselines run on seed_workflow_runs, a copy of the data with only the seed's indexes (primary key (id, version) and (tenant_id, app_id, triggered_from)); the hand-written pgx queries run on workflow_runs itself.",
+		buildCommit(), host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), version, sharedBuffers)
+}
+
+// buildCommit names the commit the binary was built from, as a sentence,
+// when the build recorded it (go build in a git checkout does, unless
+// -buildvcs=false); "" otherwise.
+func buildCommit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", with uncommitted changes"
+			}
+		}
+	}
+	switch {
+	case rev != "":
+		return "wflog at commit " + rev + modified + ". "
+	case info.Main.Version != "" && info.Main.Version != "(devel)":
+		return "wflog " + info.Main.Version + ". "
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,8 +39,15 @@ func (s benchSet) signature() string {
 	return fmt.Sprintf("runs=%d versions=%d apps=%d days=%d payload=%d seed=%d start=%s", s.runs, s.versions, s.apps, s.days, s.payload, s.seed, s.start.Format(time.RFC3339))
 }
 
-// withSchema returns dsn with its search_path set to schema.
+// withSchema returns dsn with its search_path set to schema: a URL's
+// parameter, or a key/value DSN's key.
 func withSchema(dsn, schema string) (string, error) {
+	if !strings.Contains(dsn, "://") {
+		if _, err := dialect.Parse(dsn); err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(dsn) + " search_path='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(schema) + "'", nil
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "", fmt.Errorf("--dsn is not a URL (the secret is not shown)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,14 +9,17 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
@@ -45,11 +49,13 @@ func TestRoute(t *testing.T) {
 		{name: "case", args: []string{"Demo"}, code: 2, stderr: "did you mean demo?"},
 		{name: "prefix", args: []string{"run"}, code: 2, stderr: "did you mean runs?"},
 		{name: "nothing near", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`, notInErr: "did you mean"},
-		{name: "command flag first", args: []string{"--runs", "5", "simulate"}, code: 2, stderr: "--runs is a flag of simulate: write it after the command"},
+		{name: "command flag first", args: []string{"--runs", "5", "simulate"}, code: 2, stderr: "--runs goes after the command (only --dsn may come before it), as in\n  wflog simulate --runs …"},
 		{name: "unknown flag first", args: []string{"--verbose"}, code: 2, stderr: "the only flag before the command is --dsn"},
+		{name: "misspelled dsn first", args: []string{"--dns=postgres://u:hunter2@h/db", "migrate"}, code: 2, stderr: "unknown flag --dns=…; did you mean --dsn?", notInErr: "hunter2"},
 		{name: "dsn without command", args: []string{"--dsn", "postgres://h/db"}, code: 2, stderr: "--dsn given, but no command"},
 		{name: "dsn without value", args: []string{"--dsn"}, code: 2, stderr: "flag needs an argument: --dsn"},
 		{name: "flag mistake", args: []string{"runs", "--limt", "3"}, code: 2, stderr: "flag provided but not defined: -limt"},
+		{name: "global dsn, command without", args: []string{"--dsn", "postgres://h/db", "copy"}, code: 2, stderr: "wflog copy takes no --dsn, before or after its name"},
 		{name: "flag mistake shows usage", args: []string{"stats", "--dayz", "3"}, code: 2, stderr: "Usage: wflog stats"},
 	}
 	for _, tt := range tests {
@@ -492,4 +498,114 @@ func TestProgressWidth(t *testing.T) {
 		}
 	}
 	_ = fmt.Sprint
+}
+
+// keyValueDSN rewrites a test database URL as a key/value DSN.
+func keyValueDSN(t *testing.T, dsn string) string {
+	t.Helper()
+	pc, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", pc.Host, pc.Port, pc.User, pc.Database)
+	if pc.Password != "" {
+		kv += " password='" + pc.Password + "'"
+	}
+	if sp := pc.RuntimeParams["search_path"]; sp != "" {
+		kv += " search_path=" + sp
+	}
+	return kv
+}
+
+// TestKeyValueDSN: a key/value DSN, as GORM's documentation writes them,
+// works as --dsn, and the commands the CLI suggests carry it quoted.
+func TestKeyValueDSN(t *testing.T) {
+	schema, dsn := testdb.Schema(t)
+	kv := keyValueDSN(t, dsn)
+	code, out, errOut := run(t, nil, "simulate", "--dsn", kv, "--runs", "7", "--apps", "1", "--seed", "8")
+	if code != 0 || !strings.Contains(out, "--dsn "+shellQuote(kv)) {
+		t.Fatalf("simulate --dsn %q: %d\n%s%s", kv, code, out, errOut)
+	}
+	args := suggested(t, out, "see them with:", nil)
+	if code, listed, errOut := run(t, nil, args...); code != 0 || strings.Count(listed, "\n") != 8 {
+		t.Errorf("%q: exit %d\n%s%s", args, code, listed, errOut)
+	}
+	admin := testdb.Admin(t)
+	rs, err := admin.Exec(context.Background(), "SELECT count(DISTINCT id) FROM "+schema+".workflow_runs").ReadAll()
+	if err != nil || string(rs[0].Rows[0][0]) != "7" {
+		t.Errorf("runs in schema %s: %v (%v), want 7", schema, rs, err)
+	}
+	// With a password, the suggestion reads $WFLOG_DSN and shows it redacted.
+	code, out, _ = run(t, nil, "simulate", "--dsn", kv+" password=hunter2", "--runs", "2", "--apps", "1", "--seed", "9")
+	if code != 0 || strings.Contains(out, "hunter2") || !strings.Contains(out, "password=xxxxx") || !strings.Contains(out, `--dsn "$WFLOG_DSN"`) {
+		t.Errorf("simulate with a key/value password: %d\n%s", code, out)
+	}
+}
+
+// TestWithSchema: bench points both DSN forms at its schema.
+func TestWithSchema(t *testing.T) {
+	for _, dsn := range []string{"postgres://u@db/app?sslmode=disable", "host=db user=u dbname=app sslmode=disable"} {
+		got, err := withSchema(dsn, "wflog_bench")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := dialect.Parse(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := pgconn.ParseConfig(cfg.ConnString)
+		if err != nil || pc.RuntimeParams["search_path"] != "wflog_bench" || pc.Database != "app" {
+			t.Errorf("withSchema(%q) = %q: search_path %q (%v)", dsn, got, pc.RuntimeParams["search_path"], err)
+		}
+	}
+}
+
+// TestDemoDropsEmulatorSchemaWhenOutputGoes: wflog demo --backend logstore
+// | head — the reader goes, the next write raises SIGPIPE, and the demo
+// still drops its emulator's schema, exiting with 128+SIGPIPE.
+func TestDemoDropsEmulatorSchemaWhenOutputGoes(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	admin := testdb.Admin(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "WFLOG_TEST_RUN_MAIN=1", "WFLOG_TEST_ARGS=demo --backend logstore --visibility-delay 2s --dsn "+dsn)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // only if the test fails first
+	schemaLine := regexp.MustCompile(`in schema (logstore_[0-9a-f]+) of `)
+	var schema string
+	sc := bufio.NewScanner(stdout)
+	for schema == "" && sc.Scan() {
+		if m := schemaLine.FindStringSubmatch(sc.Text()); m != nil {
+			schema = m[1]
+		}
+	}
+	if schema == "" {
+		t.Fatalf("the demo did not name its emulator's schema; stderr:\n%s", stderr.String())
+	}
+	stdout.Close() // the reader goes; the demo's next line meets a closed pipe
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		err = <-done
+		t.Errorf("still running 30s after its reader went")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
+		t.Errorf("exit: %v, want status %d\nstderr:\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	}
+	rs, err := admin.Exec(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname = '"+schema+"'").ReadAll()
+	if err != nil || string(rs[0].Rows[0][0]) != "0" {
+		t.Errorf("schema %s after the demo: %v; want it dropped", schema, err)
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE").ReadAll()
+	}
 }

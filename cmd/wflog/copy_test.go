@@ -73,7 +73,7 @@ func TestCopyVerifyImport(t *testing.T) {
 	if err := raw.Exec(`UPDATE workflow_runs SET status = 'failed', finished_at = '2026-11-20 11:00:01' WHERE status = 'bogus'`).Error; err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported, "--verify"); code != 0 || !strings.Contains(out, "verified 1 days: both sides hold the same 2 run versions") {
+	if code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported, "--verify"); code != 0 || !strings.Contains(out, "verified 1 days: both sides hold the same 2 runs") {
 		t.Errorf("import after the fix: %d\n%s%s", code, out, errOut)
 	}
 	// And Migrate on Dify's schema refuses, pointing to import.

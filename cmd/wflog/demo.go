@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -62,13 +61,14 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		if cfg.Backend != dialect.PostgreSQL {
-			return errors.New("--backend logstore runs the emulator over PostgreSQL: give --dsn a postgres:// DSN")
+			return fmt.Errorf("--backend logstore runs the LogStore emulator, which keeps its rows in PostgreSQL: give --dsn a postgres:// DSN (this one is %s)", cfg.Backend)
 		}
 		srv, err := logstoretest.Start(ctx, logstoretest.Config{Backend: cfg.ConnString, VisibilityDelay: *delay})
 		if err != nil {
 			return fmt.Errorf("starting the LogStore emulator: %w", err)
 		}
 		defer srv.Close()
+		fmt.Fprintf(a.stdout, "LogStore emulator at %s, in schema %s of %s (dropped when the demo ends)\n", srv.Addr(), srv.Schema(), dialect.Redact(*dsn))
 		ls, err := wflog.OpenContext(ctx, srv.DSN())
 		if err != nil {
 			return err
@@ -102,7 +102,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if isSet(fs, "tz") {
 		statsArgs = append(statsArgs, "--tz", *zone)
 	}
-	fmt.Fprintf(a.stdout, "\nExplore the first app (on %s):\n  %s\n  %s\n", sides[0].name, next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", statsArgs...))
+	fmt.Fprintf(a.stdout, "\nExplore the first app (on %s):\n", sides[0].name)
+	printNext(a.stdout, []string{" ", " "}, []nextCommand{next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", statsArgs...)})
 	return nil
 }
 

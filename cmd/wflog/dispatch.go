@@ -37,9 +37,15 @@ func (a *app) route(args []string) (out []string, code int, done bool) {
 			args = args[1:]
 			continue
 		}
-		// A command's own flag before the command: say where it goes.
-		if c, ok := firstCommand(args[1:]); ok {
-			fmt.Fprintf(a.stderr, "wflog: %s is a flag of %s: write it after the command, as in\n  wflog %s %s …\n", arg, c, c, arg)
+		// A command's own flag before the command: say where it goes. Its
+		// value is not repeated: it may be a secret.
+		if hasValue {
+			arg = arg[:strings.IndexByte(arg, '=')] + "=…"
+		}
+		if editDistance(strings.ToLower(name), "dsn") == 1 {
+			fmt.Fprintf(a.stderr, "wflog: unknown flag %s; did you mean --dsn?\n", arg)
+		} else if c, ok := firstCommand(args[1:]); ok {
+			fmt.Fprintf(a.stderr, "wflog: %s goes after the command (only --dsn may come before it), as in\n  wflog %s %s …\n", arg, c, arg)
 		} else {
 			fmt.Fprintf(a.stderr, "wflog: unknown flag %s: the only flag before the command is --dsn\n\n", arg)
 			a.usage(a.stderr)

@@ -10,11 +10,12 @@ import (
 )
 
 func runImport(ctx context.Context, a *app, args []string) error {
-	fs, m := a.moveFlags("import", "--from DIFY_DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--verify]",
+	fs, m := a.moveFlags("import", "--from DIFY_DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
 		"Dify's PostgreSQL database, whose workflow_runs and workflow_node_executions are read, never changed (required)")
 	state := fs.String("state", "", "checkpoint file: the import saves its progress there and resumes from it when run again")
 	page := fs.Int("page", 0, "rows per page (default 5000)")
 	verify := fs.Bool("verify", false, "run verify on the same rows when the import is done")
+	skip := fs.Bool("skip-existing", false, "into LogStore: leave out the versions it already holds (one lookup per 500 rows), so that an import can run again")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	bar := &transferBar{w: a.stdout}
 	start := time.Now()
-	res, err := transfer.Import(ctx, from, to, transfer.ImportOptions{Filter: m.filter(), StateFile: *state, PageSize: *page, Progress: bar.update})
+	res, err := transfer.Import(ctx, from, to, transfer.ImportOptions{Filter: m.filter(), StateFile: *state, PageSize: *page, SkipExisting: *skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s\n", *state)
@@ -49,10 +50,11 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if n := res.RejectedCount - int64(len(res.Rejected)); n > 0 {
 		fmt.Fprintf(a.stdout, "… and %d more rejected rows\n", n)
 	}
-	printCopied(a.stdout, res.Runs, res.NodeExecutions, time.Since(start))
+	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
 		if *state != "" {
-			return fmt.Errorf("%w\n\nRun the same command again to resume from %s", err, *state)
+			// On stdout too: a signal's exit replaces the error's text.
+			fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *state)
 		}
 		return err
 	}

@@ -23,6 +23,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -32,8 +34,21 @@ import (
 	"github.com/wflog/wflog/dialect"
 )
 
-// defaultDSN is the local PostgreSQL of the test setup (DEVELOPERS.md).
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+// defaultDSN is where every command works without --dsn or $WFLOG_DSN:
+// one SQLite file, wflog/wflog.db in the user's configuration directory
+// (os.UserConfigDir: $XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/
+// Application Support on macOS, %AppData% on Windows — the directory that
+// persists, unlike the cache directory), so that wflog demo runs on a
+// machine with nothing but Go. path is "" when the user has no such
+// directory; the DSN then says so when opened.
+func defaultDSN() (dsn, path string) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "sqlite://(no user configuration directory: pass --dsn)", ""
+	}
+	path = filepath.Join(dir, "wflog", "wflog.db")
+	return "sqlite://" + path, path
+}
 
 type command struct {
 	name    string
@@ -58,6 +73,8 @@ func commands() []command {
 		{"import", "import Dify's own workflow tables into wflog's, on any backend", runImport},
 		{"copy", "copy every version between two wflog databases (resumable)", runCopy},
 		{"verify", "compare two databases' workflow logs day by day", runVerify},
+		{"logstore-index", "print the SLS field indexes wflog's logstores need", runLogStoreIndex},
+		{"check", "probe a LogStore's field indexes (typeof, count) and say what to fix", runCheck},
 	}
 }
 
@@ -89,17 +106,25 @@ func signalName(sig os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGPIPE:
+		return "SIGPIPE"
 	}
 	return sig.String()
 }
 
 // notifyContext returns a context cancelled, with an interrupted cause, by
-// the first SIGINT or SIGTERM; every command's I/O runs on it, so the
-// command stops promptly. A second signal ends the process at once.
+// the first SIGINT, SIGTERM, SIGHUP or SIGPIPE; every command's I/O runs on
+// it, so the command stops promptly and cleans up (demo drops its
+// emulator's schema). SIGPIPE is the output's reader gone (wflog … | head):
+// without it a write would kill the process before any cleanup. A second
+// SIGINT or SIGTERM ends the process at once; more SIGPIPEs, which every
+// further write to the closed pipe sends, do not.
 func notifyContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		var first os.Signal
@@ -109,11 +134,17 @@ func notifyContext(stderr io.Writer) (context.Context, func()) {
 			return
 		}
 		cancel(interrupted{first})
-		select {
-		case sig := <-sigs:
-			fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
-			os.Exit(interrupted{first}.exitCode())
-		case <-done:
+		for {
+			select {
+			case sig := <-sigs:
+				if sig == syscall.SIGPIPE || sig == syscall.SIGHUP {
+					continue
+				}
+				fmt.Fprintf(stderr, "wflog: %s again: exiting now\n", signalName(sig))
+				os.Exit(interrupted{first}.exitCode())
+			case <-done:
+				return
+			}
 		}
 	}()
 	var once sync.Once
@@ -164,24 +195,29 @@ func (a *app) main(ctx context.Context, args []string) int {
 
 func (a *app) usage(w io.Writer) {
 	fmt.Fprint(w, `wflog stores workflow runs and node executions as append-only, versioned
-rows on PostgreSQL or on Alibaba Cloud SLS LogStore, chosen by one DSN.
+rows on PostgreSQL, on Alibaba Cloud SLS LogStore or in embedded SQLite,
+chosen by one DSN.
 
 Usage: wflog [--dsn DSN] <command> [flags]
 
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
+	def, _ := defaultDSN()
 	fmt.Fprintf(w, `
 Every command takes --dsn, before or after its name (default $WFLOG_DSN,
-else %s), except import, copy and verify, which take --from and --to:
+else the embedded %s), except import, copy and verify, which take --from
+and --to:
   postgres://user:pass@host:5432/db?sslmode=disable
+  'host=db user=u password=pass dbname=app sslmode=disable'
   logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/PROJECT
+  sqlite:///path/to/wflog.db
 
 Start with:   wflog demo
 Then:         wflog help <command>   (or wflog <command> --help)
-`, defaultDSN)
+`, def)
 }
 
 var errUsage = errors.New("usage")
@@ -192,13 +228,14 @@ func (a *app) flags(name, synopsis string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("wflog "+name, flag.ContinueOnError)
 	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	dsn := a.getenv("WFLOG_DSN")
+	def, _ := defaultDSN()
 	if dsn == "" {
-		dsn = defaultDSN
+		dsn = def
 	}
 	// The flag package prints a default with its String method: this one
 	// shows $WFLOG_DSN with the secret redacted.
 	d := &dsn
-	fs.Var(dsnValue{d}, "dsn", "database to use: postgres://… or logstore://… (default $WFLOG_DSN, else "+defaultDSN+")")
+	fs.Var(dsnValue{d}, "dsn", "database to use: postgres://…, logstore://… or sqlite://… (default $WFLOG_DSN, else "+def+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: wflog %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
@@ -235,6 +272,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 			printHelp(fs)
 			return err
 		}
+		if strings.HasSuffix(err.Error(), "flag provided but not defined: -dsn") {
+			fmt.Fprintf(fs.Output(), "%s takes no --dsn, before or after its name: its databases are flags of their own, below\n", fs.Name())
+		}
 		if help {
 			fs.Usage()
 		}
@@ -249,7 +289,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // open opens dsn, bounded by ctx, and explains the usual reasons it fails.
+// The default SQLite file's directory is created, and its path printed on
+// stderr, so that where the rows went is never a guess.
 func open(ctx context.Context, dsn string) (*gorm.DB, error) {
+	if def, path := defaultDSN(); dsn == def && path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("creating the directory of the default database: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "using %s (the default without --dsn or $WFLOG_DSN)\n", path)
+	}
 	db, err := wflog.OpenContext(ctx, dsn)
 	if err == nil {
 		return db, nil

@@ -244,3 +244,44 @@ func TestBench(t *testing.T) {
 		t.Errorf("bench on LogStore: %d %s", code, errOut)
 	}
 }
+
+// TestLogStoreIndexAndCheck: logstore-index prints what the emulator reads,
+// and check passes on it and fails, naming the field, on a misconfigured one.
+func TestLogStoreIndexAndCheck(t *testing.T) {
+	code, out, errOut := run(t, nil, "logstore-index", "--json")
+	if code != 0 {
+		t.Fatalf("logstore-index --json: exit %d: %s", code, errOut)
+	}
+	ix, err := logstoretest.ParseIndexes([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := ix["workflow_runs"].Keys["version"]; k.Type != "long" || !k.DocValue {
+		t.Errorf("version: %+v", k)
+	}
+	if code, out, _ := run(t, nil, "logstore-index"); code != 0 || !strings.Contains(out, "CreateIndex") || !strings.Contains(out, "wflog check") {
+		t.Errorf("logstore-index: exit %d, output lacks the steps:\n%s", code, out)
+	}
+
+	srv := logstoretest.New(t)
+	if code, _, errOut := run(t, nil, "migrate", "--dsn", srv.DSN()); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	code, out, errOut = run(t, nil, "check", "--dsn", srv.DSN())
+	if code != 0 || !strings.Contains(out, "workflow_runs: 0 rows, ok") {
+		t.Errorf("check on the right index: exit %d\n%s%s", code, out, errOut)
+	}
+
+	ix["workflow_runs"].Keys["total_steps"] = logstoretest.IndexKey{Type: "double", DocValue: true}
+	bad := logstoretest.New(t, func(c *logstoretest.Config) { c.Indexes = ix })
+	if code, _, _ := run(t, nil, "migrate", "--dsn", bad.DSN()); code != 1 {
+		t.Errorf("migrate on a misconfigured index: exit %d, want 1", code)
+	}
+	code, out, errOut = run(t, nil, "check", "--dsn", bad.DSN())
+	if code != 1 || !strings.Contains(out, "problem: field total_steps reads as double, want bigint") {
+		t.Errorf("check on a misconfigured index: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, nil, "check", "--dsn", "postgres://u@127.0.0.1/db"); code != 1 || !strings.Contains(errOut, "probes LogStore") {
+		t.Errorf("check on PostgreSQL: exit %d, %s", code, errOut)
+	}
+}

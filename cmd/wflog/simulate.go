@@ -143,7 +143,8 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, " …")
 	}
 	owner := []string{"--tenant", g.Tenant(0).String(), "--app", g.App(0, 0).String()}
-	fmt.Fprintf(a.stdout, "\nsee them with: %s\n", next(fs, *dsn, "runs", owner...))
-	fmt.Fprintf(a.stdout, "statistics:    %s\n", next(fs, *dsn, "stats", append(owner, "--days", fmt.Sprint(l.days))...))
+	fmt.Fprintln(a.stdout)
+	printNext(a.stdout, []string{"see them with:", "statistics:"},
+		[]nextCommand{next(fs, *dsn, "runs", owner...), next(fs, *dsn, "stats", append(owner, "--days", fmt.Sprint(l.days))...)})
 	return nil
 }

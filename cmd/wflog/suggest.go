@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -17,11 +19,25 @@ type nextCommand struct {
 	note string // empty unless the line needs $WFLOG_DSN set
 }
 
-func (n nextCommand) String() string {
-	if n.note == "" {
-		return n.line
+func (n nextCommand) String() string { return n.line }
+
+// printNext prints labelled command lines, aligned, then their note once
+// (they share the DSN, so they share the note).
+func printNext(w io.Writer, labels []string, cmds []nextCommand) {
+	width := 0
+	for _, l := range labels {
+		width = max(width, len(l))
 	}
-	return n.line + "\n  " + n.note
+	note := ""
+	for i, c := range cmds {
+		fmt.Fprintf(w, "%-*s %s\n", width, labels[i], c.line)
+		if c.note != "" {
+			note = c.note
+		}
+	}
+	if note != "" {
+		fmt.Fprintf(w, "  %s\n", note)
+	}
 }
 
 // next builds the command line "wflog name args…", adding dsn when --dsn

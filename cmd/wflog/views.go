@@ -119,7 +119,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 			more = append(more, "--limit", fmt.Sprint(*limit))
 		}
 		more = append(more, "--after", page.Runs[len(page.Runs)-1].ID.String())
-		fmt.Fprintf(a.stdout, "more: %s\n", next(fs, *dsn, "runs", more...))
+		printNext(a.stdout, []string{"more:"}, []nextCommand{next(fs, *dsn, "runs", more...)})
 	}
 	return nil
 }
@@ -148,6 +148,10 @@ type statsDay struct {
 	Tokens       int64   `json:"tokens"`
 	Interactions float64 `json:"interactions"`
 }
+
+// maxDays bounds --days: a century of statistics, well inside the years
+// the backends store.
+const maxDays = 36500
 
 func runStats(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags] | --verify [--tenant ID --app ID] | --rebuild")
@@ -178,6 +182,11 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	}
 	if err := a.atLeast(fs, bound{"days", *days, 1, "today alone is --days 1"}); err != nil {
 		return err
+	}
+	if *days > maxDays {
+		fmt.Fprintf(a.stderr, "--days %d: want at most %d\n", *days, maxDays)
+		fs.Usage()
+		return errUsage
 	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {

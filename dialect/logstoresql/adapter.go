@@ -63,6 +63,7 @@ type logStoreConn struct {
 	query       driver.QueryerContext
 	exec        driver.ExecerContext
 	opts        Options
+	broken      bool // the session can no longer be trusted: never reuse it
 }
 
 var (
@@ -75,8 +76,30 @@ var (
 	_ driver.ConnPrepareContext = (*logStoreConn)(nil)
 )
 
+// parameterStatuser is a transport that reports the server's run-time
+// parameters, as the simple-protocol connection does.
+type parameterStatuser interface{ ParameterStatus(name string) string }
+
+// checkSession re-checks, before each statement is rendered, that the
+// server still reads literals as they are written: a session setting could
+// have changed since connect time.
+func (c *logStoreConn) checkSession() error {
+	p, ok := c.Conn.(parameterStatuser)
+	if !ok {
+		return nil
+	}
+	if err := checkStrings(p.ParameterStatus(standardConformingStrings)); err != nil {
+		c.broken = true
+		return fmt.Errorf("wflog/logstoresql: refusing to render a statement: %w", err)
+	}
+	return nil
+}
+
 func (c *logStoreConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	text, err := renderStatement(query, args, c.opts.KeepNULL)
+	if err := c.checkSession(); err != nil {
+		return nil, err
+	}
+	text, err := renderStatement(query, args, c.opts.KeepNULL, autoLimitFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +111,10 @@ func (c *logStoreConn) QueryContext(ctx context.Context, query string, args []dr
 }
 
 func (c *logStoreConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	text, err := renderStatement(query, args, c.opts.KeepNULL)
+	if err := c.checkSession(); err != nil {
+		return nil, err
+	}
+	text, err := renderStatement(query, args, c.opts.KeepNULL, autoLimitFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +149,9 @@ func (c *logStoreConn) Ping(ctx context.Context) error {
 }
 
 func (c *logStoreConn) IsValid() bool {
+	if c.broken {
+		return false
+	}
 	if v, ok := c.Conn.(driver.Validator); ok {
 		return v.IsValid()
 	}
@@ -130,6 +159,9 @@ func (c *logStoreConn) IsValid() bool {
 }
 
 func (c *logStoreConn) ResetSession(ctx context.Context) error {
+	if c.broken {
+		return driver.ErrBadConn
+	}
 	if r, ok := c.Conn.(driver.SessionResetter); ok {
 		return r.ResetSession(ctx)
 	}
@@ -169,10 +201,10 @@ func named(args []driver.Value) []driver.NamedValue {
 }
 
 // columnRows reads the columns a query marked (WithTimeColumns,
-// WithEmptyAsNull): ” in either becomes NULL, and other text in a time
+// WithEmptyAsNull): the empty string in either becomes NULL, and other text in a time
 // column becomes a time.Time. LogStore stores timestamps as ISO-8601 text,
 // which database/sql cannot scan into a time.Time on its own, and stores no
-// NULL, only ”.
+// NULL, only the empty string.
 type columnRows struct {
 	driver.Rows
 	mark  []columnMark // by column index

@@ -20,7 +20,7 @@ var (
 func BenchmarkRenderInsert(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := renderStatement(benchInsert, benchArgs, false); err != nil {
+		if _, err := renderStatement(benchInsert, benchArgs, false, false); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -30,7 +30,7 @@ func BenchmarkRenderSelect(b *testing.B) {
 	args := named([]driver.Value{"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := renderStatement(benchSelect, args, false); err != nil {
+		if _, err := renderStatement(benchSelect, args, false, false); err != nil {
 			b.Fatal(err)
 		}
 	}

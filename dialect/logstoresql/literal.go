@@ -35,12 +35,13 @@ func appendLiteral(b []byte, v driver.Value) ([]byte, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return b, fmt.Errorf("cannot send the float %v: LogStore has no literal for NaN or infinity", x)
 		}
+		// Decimal, never exponent form: the text is what a double index parses.
 		if x < 0 || (x == 0 && math.Signbit(x)) {
 			b = append(b, '(')
-			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+			b = strconv.AppendFloat(b, x, 'f', -1, 64)
 			return append(b, ')'), nil
 		}
-		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
+		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
 	case bool:
 		if x {
 			return append(b, "TRUE"...), nil
@@ -69,6 +70,32 @@ func appendLiteral(b []byte, v driver.Value) ([]byte, error) {
 	default:
 		return b, fmt.Errorf("cannot send a value of type %T", v)
 	}
+}
+
+// appendQuotedLiteral renders v as appendLiteral does, but numbers and
+// booleans as quoted text, as Dify writes every value of an INSERT: SLS
+// stores a string per field and its index types it; how the endpoint
+// converts an unquoted numeric literal is undocumented.
+func appendQuotedLiteral(b []byte, v driver.Value) ([]byte, error) {
+	switch x := v.(type) {
+	case int64:
+		b = append(b, '\'')
+		b = strconv.AppendInt(b, x, 10)
+		return append(b, '\''), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return b, fmt.Errorf("cannot send the float %v: LogStore has no literal for NaN or infinity", x)
+		}
+		b = append(b, '\'')
+		b = strconv.AppendFloat(b, x, 'f', -1, 64)
+		return append(b, '\''), nil
+	case bool:
+		if x {
+			return append(b, "'true'"...), nil
+		}
+		return append(b, "'false'"...), nil
+	}
+	return appendLiteral(b, v)
 }
 
 // isNull reports whether v is a NULL argument: nil, or []byte(nil).

@@ -19,9 +19,9 @@ func WithTimeColumns(ctx context.Context, names ...string) context.Context {
 	return withMark(ctx, markTime, names)
 }
 
-// WithEmptyAsNull tells the LogStore adapter that ” in the named result
+// WithEmptyAsNull tells the LogStore adapter that the empty string in the named result
 // columns of queries made with ctx means NULL. LogStore stores strings, and
-// an INSERT's nil is written as ” (see Wrap), so nullable fields (*string,
+// an INSERT's nil is written as the empty string (see Wrap), so nullable fields (*string,
 // *uuid.UUID, …) need it to read back nil; GORM queries on a model get it
 // for the model's pointer and sql.Null* fields. The price: on LogStore a
 // nullable string cannot hold "" as distinct from nil.
@@ -72,4 +72,20 @@ func ParseTime(text string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("cannot read %q as a timestamp (want ISO-8601, e.g. %s)", prefix(text, 40), TimeLayout)
+}
+
+type autoLimitKey struct{}
+
+// WithAutoLimit tells the LogStore adapter that a query made with ctx that
+// has no LIMIT of its own should get LogStore's largest, LIMIT 1000000, at
+// its end: without a LIMIT LogStore silently returns 100 rows, and a LIMIT
+// in a subquery is not allowed, so only the outermost statement may carry
+// it. GORM queries get this from package dialect.
+func WithAutoLimit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, autoLimitKey{}, true)
+}
+
+func autoLimitFrom(ctx context.Context) bool {
+	on, _ := ctx.Value(autoLimitKey{}).(bool)
+	return on
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -38,13 +39,14 @@ func (c *simpleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, fmt.Errorf("connecting to LogStore: %w", err)
 	}
 	// Literals are written with standard_conforming_strings semantics
-	// (backslashes are ordinary characters). A server that says otherwise
-	// would read them differently, so it is refused rather than trusted.
-	if pg.ParameterStatus("standard_conforming_strings") == "off" {
+	// (backslashes are ordinary characters). A server that does not say so
+	// — off, or nothing at all — might read them differently, so it is
+	// refused rather than trusted.
+	if err := checkStrings(pg.ParameterStatus(standardConformingStrings)); err != nil {
 		_ = pg.Close(ctx)
-		return nil, fmt.Errorf("wflog: LogStore %s reports standard_conforming_strings=off; wflog's literals need it on", c.where)
+		return nil, fmt.Errorf("wflog: LogStore %s: %w", c.where, err)
 	}
-	return &simpleConn{pg: pg, types: pgtype.NewMap()}, nil
+	return &simpleConn{pg: pg, types: pgtype.NewMap(), lastUsed: time.Now()}, nil
 }
 
 func (c *simpleConnector) Driver() driver.Driver { return simpleDriver{} }
@@ -59,16 +61,59 @@ func (simpleDriver) Open(string) (driver.Conn, error) {
 }
 
 type simpleConn struct {
-	pg    *pgconn.PgConn
-	types *pgtype.Map
+	pg       *pgconn.PgConn
+	types    *pgtype.Map
+	lastUsed time.Time // when the last statement finished
 }
 
+// idleCheck is how long a connection must have sat in the pool before it
+// is checked for a peer that has gone (a dropped TCP connection: a load
+// balancer's restart, a NAT timeout). The check reads for 1 ms and writes
+// nothing — LogStore has no ping statement — so it is kept off the path of
+// a busy connection.
+const idleCheck = 100 * time.Millisecond
+
 var (
-	_ driver.QueryerContext = (*simpleConn)(nil)
-	_ driver.ExecerContext  = (*simpleConn)(nil)
-	_ driver.Pinger         = (*simpleConn)(nil)
-	_ driver.Validator      = (*simpleConn)(nil)
+	_ driver.QueryerContext  = (*simpleConn)(nil)
+	_ driver.ExecerContext   = (*simpleConn)(nil)
+	_ driver.Pinger          = (*simpleConn)(nil)
+	_ driver.Validator       = (*simpleConn)(nil)
+	_ driver.SessionResetter = (*simpleConn)(nil)
 )
+
+// ResetSession runs before database/sql reuses the connection from its
+// pool. A connection whose peer has gone, or whose server no longer reports
+// standard_conforming_strings=on, is driver.ErrBadConn, so that the pool
+// drops it and the statement goes to another one: it was never sent.
+func (c *simpleConn) ResetSession(ctx context.Context) error {
+	if c.pg.IsClosed() {
+		return driver.ErrBadConn
+	}
+	if time.Since(c.lastUsed) >= idleCheck {
+		// CheckConn, not Ping: Ping sends a statement, and LogStore has no
+		// statement that is safe to send as one.
+		if err := c.pg.CheckConn(); err != nil {
+			_ = c.pg.Close(ctx)
+			return driver.ErrBadConn
+		}
+	}
+	if c.pg.ParameterStatus(standardConformingStrings) != "on" {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// badConn turns err into driver.ErrBadConn when the statement surely did
+// not reach the server (pgconn.SafeToRetry: nothing was written), so that
+// database/sql retries it on another connection; any other error stands,
+// since a write may have happened.
+func (c *simpleConn) badConn(err error) error {
+	if err != nil && pgconn.SafeToRetry(err) {
+		_ = c.pg.Close(context.Background())
+		return driver.ErrBadConn
+	}
+	return err
+}
 
 func (c *simpleConn) Prepare(string) (driver.Stmt, error) {
 	return nil, errors.New("wflog/logstoresql: the simple-protocol connection does not prepare statements")
@@ -78,7 +123,14 @@ func (c *simpleConn) Begin() (driver.Tx, error) { return nil, errTransactions }
 
 func (c *simpleConn) Close() error { return c.pg.Close(context.Background()) }
 
-func (c *simpleConn) IsValid() bool { return !c.pg.IsClosed() }
+func (c *simpleConn) IsValid() bool {
+	return !c.pg.IsClosed() && c.pg.ParameterStatus(standardConformingStrings) == "on"
+}
+
+// ParameterStatus is what the server last reported for the run-time
+// parameter name; the adapter checks standard_conforming_strings with it
+// before rendering each statement.
+func (c *simpleConn) ParameterStatus(name string) string { return c.pg.ParameterStatus(name) }
 
 // Ping checks the connection without sending a query: LogStore has no
 // statement that is safe to send as a ping.
@@ -97,8 +149,9 @@ func (c *simpleConn) ExecContext(ctx context.Context, query string, args []drive
 		return nil, driver.ErrBadConn
 	}
 	results, err := c.pg.Exec(ctx, query).ReadAll()
+	c.lastUsed = time.Now()
 	if err != nil {
-		return nil, err
+		return nil, c.badConn(err)
 	}
 	var n int64
 	for _, r := range results {
@@ -116,8 +169,9 @@ func (c *simpleConn) QueryContext(ctx context.Context, query string, args []driv
 	}
 	mrr := c.pg.Exec(ctx, query)
 	if !mrr.NextResult() {
+		c.lastUsed = time.Now()
 		if err := mrr.Close(); err != nil {
-			return nil, err
+			return nil, c.badConn(err)
 		}
 		return &simpleRows{done: true}, nil
 	}
@@ -129,7 +183,7 @@ func (c *simpleConn) QueryContext(ctx context.Context, query string, args []driv
 		cols[i] = fd.Name
 		decode[i] = c.decoder(fd.DataTypeOID, fd.Format)
 	}
-	return &simpleRows{mrr: mrr, rr: rr, cols: cols, decode: decode}, nil
+	return &simpleRows{conn: c, mrr: mrr, rr: rr, cols: cols, decode: decode}, nil
 }
 
 // decoder returns how to turn a column's wire text into a driver value:
@@ -145,6 +199,7 @@ func (c *simpleConn) decoder(oid uint32, format int16) func([]byte) (driver.Valu
 }
 
 type simpleRows struct {
+	conn   *simpleConn
 	mrr    *pgconn.MultiResultReader
 	rr     *pgconn.ResultReader
 	cols   []string
@@ -189,7 +244,23 @@ func (r *simpleRows) finish() error {
 	if cerr := r.mrr.Close(); err == nil {
 		err = cerr
 	}
+	r.conn.lastUsed = time.Now()
 	return err
 }
 
 func (r *simpleRows) Close() error { return r.finish() }
+
+const standardConformingStrings = "standard_conforming_strings"
+
+// checkStrings judges a reported standard_conforming_strings: only "on"
+// means the server reads a backslash in '…' as an ordinary character, which
+// is how every literal is written.
+func checkStrings(reported string) error {
+	switch reported {
+	case "on":
+		return nil
+	case "":
+		return errors.New("the server does not report standard_conforming_strings; wflog's literals need it on, and a server that does not say so may read backslashes as escapes")
+	}
+	return fmt.Errorf("the server reports standard_conforming_strings=%.20q; wflog's literals need it on", reported)
+}

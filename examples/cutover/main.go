@@ -52,6 +52,9 @@ func main() {
 		r.Status = models.RunSucceeded
 		check(runs.Save(ctx, r)) // each in the tier of its created_at
 	}
+	// The console, a moment later: a list reads what the backends show,
+	// and LogStore shows a write up to 3 s after it is made.
+	time.Sleep(3 * time.Second)
 	page, err := runs.List(ctx, repo.ListRuns{TenantID: tenant, AppID: app})
 	check(err)
 	for _, r := range page.Runs {

@@ -1,6 +1,6 @@
 // Repository shows the repositories at work: an engine saves a run and its
 // node executions as they progress, then a console reads what it shows.
-// It uses the DSN in $WFLOG_DSN (a local PostgreSQL by default).
+// It uses the DSN in $WFLOG_DSN (by default the wflog command's SQLite file).
 package main
 
 import (
@@ -8,19 +8,24 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
 )
 
 func main() {
 	dsn := os.Getenv("WFLOG_DSN")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	if dsn == "" { // the wflog command's default: SQLite, nothing to install
+		dir, err := os.UserConfigDir()
+		check(err)
+		check(os.MkdirAll(filepath.Join(dir, "wflog"), 0o700))
+		dsn = "sqlite://" + filepath.Join(dir, "wflog", "wflog.db")
 	}
 	ctx := context.Background()
 	db, err := wflog.Open(dsn)
@@ -51,7 +56,12 @@ func main() {
 	run.Status, run.FinishedAt, run.TotalSteps, run.TotalTokens = models.RunSucceeded, &finished, 2, 420
 	check(runs.Save(ctx, &run))
 
-	// The console: the newest runs, one run's node executions, the counts.
+	// The console, a moment later: the newest runs, one run's node
+	// executions, the counts. Lists and statistics read what the backend
+	// shows, and LogStore shows a write up to 3 s after it is made.
+	if dialect.Of(db).Backend() == dialect.LogStore {
+		time.Sleep(3 * time.Second)
+	}
 	page, err := runs.List(ctx, repo.ListRuns{TenantID: tenant, AppID: app, Limit: 20})
 	check(err)
 	for _, r := range page.Runs {

@@ -21,6 +21,7 @@ import (
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/wflogtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SQL files in testdata/ with what the code sends now")
@@ -253,46 +254,8 @@ func (c *recordingConn) ExecContext(ctx context.Context, query string, args []dr
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 }
 
-// SQLMockConnector lends sqlmock's connection (from sqlmock.New) to a
-// connector, so that a pool built on it — the LogStore adapter, say — sends
-// its statements to sqlmock's expectations.
-func SQLMockConnector(db *sql.DB) driver.Connector { return mockConnector{db: db} }
-
-type mockConnector struct{ db *sql.DB }
-
-func (c mockConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var dc driver.Conn
-	err = conn.Raw(func(raw any) error { dc = raw.(driver.Conn); return nil })
-	return rawConn{Conn: dc, release: conn}, err
-}
-
-func (c mockConnector) Driver() driver.Driver { return c.db.Driver() }
-
-// rawConn is sqlmock's driver connection, borrowed from its *sql.DB.
-type rawConn struct {
-	driver.Conn
-	release *sql.Conn
-}
-
-func (c rawConn) Close() error { return c.release.Close() }
-
-func (c rawConn) Ping(ctx context.Context) error { return c.Conn.(driver.Pinger).Ping(ctx) }
-
-func (c rawConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
-}
-
-func (c rawConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
-}
-
-func (c rawConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
-}
+// SQLMockConnector is wflogtest.SQLMockConnector.
+func SQLMockConnector(db *sql.DB) driver.Connector { return wflogtest.SQLMockConnector(db) }
 
 // answering is the stand-in server of -update runs: every write affects one
 // row and every query returns none.

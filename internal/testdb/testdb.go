@@ -9,8 +9,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +22,18 @@ import (
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/dialect/logstoresql"
+	"github.com/wflog/wflog/logstoretest"
 )
 
-// DefaultURL is the database tests use unless WFLOG_TEST_DATABASE_URL says otherwise.
-const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+// DefaultURL is the database tests use unless WFLOG_TEST_DATABASE_URL says
+// otherwise: a database of their own, wflog_test, which Admin creates on the
+// local server when it is missing — the tests never write into the shared
+// postgres database unless told to.
+// It is the LogStore emulator's default backend too (logstoretest).
+const DefaultURL = logstoretest.DefaultBackend
+
+// DefaultDatabase is DefaultURL's database.
+const DefaultDatabase = logstoretest.DefaultDatabase
 
 // URL returns the test database URL.
 func URL() string {
@@ -40,6 +50,11 @@ func Admin(tb testing.TB) *pgconn.PgConn {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgconn.Connect(ctx, URL())
+	if err != nil && URL() == DefaultURL && isMissingDatabase(err) {
+		if err = createDefaultDatabase(ctx); err == nil {
+			conn, err = pgconn.Connect(ctx, URL())
+		}
+	}
 	if err != nil {
 		msg := "no PostgreSQL at " + URL() + " (" + err.Error() + "); start one with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, or set WFLOG_TEST_DATABASE_URL"
 		if os.Getenv("CI") == "true" {
@@ -49,6 +64,31 @@ func Admin(tb testing.TB) *pgconn.PgConn {
 	}
 	tb.Cleanup(func() { _ = conn.Close(context.Background()) })
 	return conn
+}
+
+// isMissingDatabase reports PostgreSQL's invalid_catalog_name: the
+// database named in the URL does not exist.
+func isMissingDatabase(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "3D000"
+}
+
+// createDefaultDatabase creates DefaultDatabase through the server's
+// postgres database. Test packages run in parallel, so another may create
+// it first: that is success too.
+func createDefaultDatabase(ctx context.Context) error {
+	maint := strings.Replace(DefaultURL, "/"+DefaultDatabase+"?", "/postgres?", 1)
+	conn, err := pgconn.Connect(ctx, maint)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	err = conn.Exec(ctx, "CREATE DATABASE "+DefaultDatabase).Close()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") { // duplicate_database, or the race inside pg_database
+		return nil
+	}
+	return err
 }
 
 // Schema creates an empty schema for the test and drops it, with everything

@@ -1,0 +1,3 @@
+-- exec
+INSERT INTO `workflow_runs` (`id`,`version`,`tenant_id`,`app_id`,`workflow_id`,`type`,`triggered_from`,`workflow_version`,`graph`,`inputs`,`outputs`,`status`,`error`,`elapsed_time`,`total_tokens`,`total_steps`,`exceptions_count`,`created_by_role`,`created_by`,`created_at`,`finished_at`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+-- args: "0193a1b2-0000-7000-8000-000000000001" | 1795680000000000000 | "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "33333333-3333-4333-8333-333333333333" | "workflow" | "app-run" | "2026-11-01 10:00:00" | "{\"nodes\":[],\"edges\":[]}" | "{\"query\":\"it's\"}" | null | "running" | null | 0 | 0 | 0 | 0 | "account" | "44444444-4444-4444-8444-444444444444" | "2026-11-26 08:00:00.000000" | null

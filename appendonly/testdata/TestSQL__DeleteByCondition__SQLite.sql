@@ -1,0 +1,3 @@
+-- exec
+DELETE FROM `workflow_runs` WHERE `workflow_runs`.`id` IN (SELECT `workflow_runs`.`id` FROM `workflow_runs` WHERE status = ? AND NOT EXISTS (SELECT 1 FROM `workflow_runs` AS `wflog_newer` WHERE `wflog_newer`.`id` = `workflow_runs`.`id` AND `wflog_newer`.`version` > `workflow_runs`.`version`))
+-- args: "failed"

@@ -1,0 +1,3 @@
+-- query
+DELETE FROM workflow_node_executions WHERE workflow_run_id IN (?) RETURNING id
+-- args: "0193a1b2-0000-7000-8000-000000000001"

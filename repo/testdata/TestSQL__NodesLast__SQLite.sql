@@ -1,0 +1,3 @@
+-- query
+SELECT * FROM `workflow_node_executions` WHERE `workflow_node_executions`.`status` <> ? AND (`workflow_node_executions`.`tenant_id` = ? AND `workflow_node_executions`.`app_id` = ?) AND (`workflow_node_executions`.`workflow_id` = ? AND `workflow_node_executions`.`node_id` = ?) AND NOT EXISTS (SELECT 1 FROM `workflow_node_executions` AS `wflog_newer` WHERE `wflog_newer`.`id` = `workflow_node_executions`.`id` AND `wflog_newer`.`version` > `workflow_node_executions`.`version`) ORDER BY `workflow_node_executions`.`created_at` DESC,`workflow_node_executions`.`id` DESC LIMIT 1
+-- args: "paused" | "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "33333333-3333-4333-8333-333333333333" | "llm"

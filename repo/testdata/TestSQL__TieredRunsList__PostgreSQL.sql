@@ -1,0 +1,6 @@
+-- query
+SELECT * FROM "workflow_runs" WHERE ("workflow_runs"."tenant_id" = $1 AND "workflow_runs"."app_id" = $2) AND "workflow_runs"."created_at" >= $3 AND NOT EXISTS (SELECT 1 FROM "workflow_runs" AS "wflog_newer" WHERE "wflog_newer"."id" = "workflow_runs"."id" AND "wflog_newer"."version" > "workflow_runs"."version") ORDER BY "workflow_runs"."created_at" DESC,"workflow_runs"."id" DESC LIMIT $4
+-- args: "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "2026-11-11T00:00:00Z" | 21
+-- query
+SELECT * FROM "workflow_runs" WHERE ("workflow_runs"."tenant_id" = $1 AND "workflow_runs"."app_id" = $2) AND "workflow_runs"."created_at" < $3 AND NOT EXISTS (SELECT 1 FROM "workflow_runs" AS "wflog_newer" WHERE "wflog_newer"."id" = "workflow_runs"."id" AND "wflog_newer"."version" > "workflow_runs"."version") ORDER BY "workflow_runs"."created_at" DESC,"workflow_runs"."id" DESC LIMIT $4
+-- args: "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "2026-11-11T00:00:00Z" | 21

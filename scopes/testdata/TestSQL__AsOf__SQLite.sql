@@ -1,0 +1,3 @@
+-- query
+SELECT * FROM `workflow_runs` WHERE (`workflow_runs`.`tenant_id` = ? AND `workflow_runs`.`app_id` = ?) AND `workflow_runs`.`version` <= ? AND NOT EXISTS (SELECT 1 FROM `workflow_runs` AS `wflog_newer` WHERE `wflog_newer`.`id` = `workflow_runs`.`id` AND `wflog_newer`.`version` > `workflow_runs`.`version` AND `wflog_newer`.`version` <= ?)
+-- args: "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | 1793491200000000000 | 1793491200000000000

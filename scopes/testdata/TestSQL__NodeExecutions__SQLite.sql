@@ -1,0 +1,3 @@
+-- query
+SELECT * FROM `workflow_node_executions` WHERE `workflow_node_executions`.`triggered_from` = ? AND (`workflow_node_executions`.`tenant_id` = ? AND `workflow_node_executions`.`app_id` = ?) AND `workflow_node_executions`.`finished_at` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `workflow_node_executions` AS `wflog_newer` WHERE `wflog_newer`.`id` = `workflow_node_executions`.`id` AND `wflog_newer`.`version` > `workflow_node_executions`.`version` AND `wflog_newer`.`finished_at` IS NOT NULL) ORDER BY "index"
+-- args: "workflow-run" | "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222"

@@ -1,0 +1,8 @@
+-- query
+SELECT * FROM "workflow_runs" WHERE __time__ > 0 ORDER BY "created_at","id","version" LIMIT 10000
+-- query
+SELECT * FROM "workflow_node_executions" WHERE "tenant_id" = '0192f0e0-0000-7000-8000-00000000000a' AND "app_id" = '0192f0e0-0000-7000-8000-0000000000a1' AND "created_at" >= '2026-11-01T00:00:00.000000Z' AND "created_at" < '2026-12-01T00:00:00.000000Z' AND ("created_at" > '2026-11-02T03:04:05.000006Z' OR ("created_at" = '2026-11-02T03:04:05.000006Z' AND "id" > '01a22a03-bb37-7b93-aaf7-e251af56b11d') OR ("created_at" = '2026-11-02T03:04:05.000006Z' AND "id" = '01a22a03-bb37-7b93-aaf7-e251af56b11d' AND "version" > 1795544566101616000)) AND __time__ > 0 ORDER BY "created_at","id","version" LIMIT 5000
+-- query
+SELECT "created_at","id","version","status","total_tokens" FROM "workflow_runs" WHERE "tenant_id" = '0192f0e0-0000-7000-8000-00000000000a' AND "app_id" = '0192f0e0-0000-7000-8000-0000000000a1' AND "created_at" >= '2026-11-01T00:00:00.000000Z' AND "created_at" < '2026-12-01T00:00:00.000000Z' AND ("created_at" > '2026-11-02T03:04:05.000006Z' OR ("created_at" = '2026-11-02T03:04:05.000006Z' AND "id" > '01a22a03-bb37-7b93-aaf7-e251af56b11d') OR ("created_at" = '2026-11-02T03:04:05.000006Z' AND "id" = '01a22a03-bb37-7b93-aaf7-e251af56b11d' AND "version" > 1795544566101616000)) AND __time__ > 0 ORDER BY "created_at","id","version" LIMIT 5000
+-- query
+SELECT count(*) FROM "workflow_runs" WHERE "tenant_id" = '0192f0e0-0000-7000-8000-00000000000a' AND "app_id" = '0192f0e0-0000-7000-8000-0000000000a1' AND "created_at" >= '2026-11-01T00:00:00.000000Z' AND "created_at" < '2026-12-01T00:00:00.000000Z' AND __time__ > 0 LIMIT 1000000
