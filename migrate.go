@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/rollup"
 )
 
 //go:embed schema.sql
@@ -73,6 +74,11 @@ func (e *SchemaError) Error() string {
 // interrupted concurrent build is dropped and built again. Run Migrate
 // outside a transaction: concurrent builds cannot run inside one.
 //
+// On PostgreSQL it then installs the pre-aggregated statistics tables and
+// their triggers (rollup.Install). Installed on a table that already holds
+// runs, it fills them from those runs while holding writes to workflow_runs
+// back (reads go on): time it with `wflog stats --rebuild` on a copy first.
+//
 // On a real LogStore, create the logstores and their field indexes in the
 // SLS console instead (`wflog logstore-index` prints them); see
 // schema_logstore.sql. On LogStore, Migrate then checks the field indexes
@@ -104,7 +110,9 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 				}
 			}
 		}
-		return nil
+		// The pre-aggregated statistics, after the tables they derive from
+		// (their functions hold semicolons, so they are not a script here).
+		return rollup.Install(ctx, conn)
 	})
 }
 

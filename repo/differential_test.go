@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/internal/workload"
 	"github.com/wflog/wflog/models"
@@ -148,6 +149,14 @@ func TestDifferential(t *testing.T) {
 		ref := writeWorkload(t, ctx, runs, nodes, g, runsPerBackend, 7)
 
 		checkRepositories(t, ctx, runs, nodes, g, ref)
+		// The statistics from each source the backend has, the default
+		// above: on PostgreSQL the pre-aggregated tables, and the scan.
+		t.Run("Scan", func(t *testing.T) { checkStats(t, ctx, repo.NewRuns(db, repo.WithStatsSource(repo.StatsScan)), g, ref) })
+		if b.Kind == dialect.PostgreSQL {
+			t.Run("Preaggregated", func(t *testing.T) {
+				checkStats(t, ctx, repo.NewRuns(db, repo.WithStatsSource(repo.StatsPreaggregated)), g, ref)
+			})
+		}
 	})
 }
 
@@ -222,11 +231,23 @@ func checkRepositories(t *testing.T, ctx context.Context, runs *repo.Runs, nodes
 		}
 	})
 
+	checkStats(t, ctx, runs, g, ref)
+	checkNodes(t, ctx, nodes, ref)
+}
+
+// checkStats compares every statistic of runs over the rows in ref with
+// the reference's: in zones with :30 and :45 offsets and across a
+// daylight-saving change, over ranges that start and end on a bucket's
+// edge and off it, and open ones.
+func checkStats(t *testing.T, ctx context.Context, runs *repo.Runs, g *workload.Generator, ref *reference) {
+	t.Helper()
+	latest := ref.latestRuns()
 	mid := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	t.Run("CountByStatus", func(t *testing.T) {
 		for ti := 0; ti < g.Tenants(); ti++ {
 			for ai := 0; ai < g.Apps(); ai++ {
-				for _, q := range []repo.CountRuns{{}, {Since: mid}, {TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}}} {
+				for _, q := range []repo.CountRuns{{}, {Since: mid}, {Since: mid.Add(-7*time.Minute - 3*time.Second)},
+					{TriggeredFrom: []models.RunTriggeredFrom{models.RunFromDebugging, models.RunFromWebhook}, Since: mid.Add(time.Minute)}} {
 					q.TenantID, q.AppID = g.Tenant(ti), g.App(ti, ai)
 					want := repo.StatusCounts{ByStatus: map[models.RunStatus]int64{}}
 					for _, r := range latest {
@@ -247,7 +268,9 @@ func checkRepositories(t *testing.T, ctx context.Context, runs *repo.Runs, nodes
 
 	t.Run("Daily", func(t *testing.T) {
 		var zones []*time.Location
-		for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York"} {
+		// Offsets of :30 and :45, and daylight saving ending on
+		// 2026-11-01 in New York (a 25-hour day).
+		for _, name := range []string{"UTC", "Asia/Shanghai", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Eucla"} {
 			loc, err := time.LoadLocation(name)
 			if err != nil {
 				t.Fatal(err)
@@ -256,8 +279,12 @@ func checkRepositories(t *testing.T, ctx context.Context, runs *repo.Runs, nodes
 		}
 		for _, loc := range zones {
 			for _, finishedOnly := range []bool{false, true} {
-				for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)}} {
+				for _, window := range [][2]time.Time{{}, {mid, mid.Add(48 * time.Hour)},
+					{mid.Add(-13*time.Minute - 7*time.Second), mid.Add(50*time.Hour + 4*time.Minute)}, {mid, time.Time{}}, {time.Time{}, mid.Add(time.Minute)}} {
 					s := repo.Stats{TenantID: g.Tenant(1), AppID: g.App(1, 0), Location: loc, FinishedOnly: finishedOnly, From: window[0], To: window[1]}
+					if loc.String() == "Asia/Kathmandu" {
+						s.TriggeredFrom = []models.RunTriggeredFrom{models.RunFromAppRun, models.RunFromWebhook}
+					}
 					rows := latest
 					if finishedOnly {
 						rows = ref.finishedRuns()
@@ -267,7 +294,12 @@ func checkRepositories(t *testing.T, ctx context.Context, runs *repo.Runs, nodes
 			}
 		}
 	})
+}
 
+// checkNodes compares the node-execution answers of nodes with ref's.
+func checkNodes(t *testing.T, ctx context.Context, nodes *repo.NodeExecutions, ref *reference) {
+	t.Helper()
+	latest := ref.latestRuns()
 	latestNodes := ref.latestNodes()
 	t.Run("Nodes", func(t *testing.T) {
 		for _, run := range latest[:20] {
@@ -345,7 +377,8 @@ func checkDaily(t *testing.T, ctx context.Context, runs *repo.Runs, s repo.Stats
 	}
 	days := map[string]*day{}
 	for _, r := range rows {
-		if r.TenantID != s.TenantID || r.AppID != s.AppID || (!s.From.IsZero() && r.CreatedAt.Before(s.From)) || (!s.To.IsZero() && !r.CreatedAt.Before(s.To)) {
+		if r.TenantID != s.TenantID || r.AppID != s.AppID || (!s.From.IsZero() && r.CreatedAt.Before(s.From)) || (!s.To.IsZero() && !r.CreatedAt.Before(s.To)) ||
+			(len(s.TriggeredFrom) > 0 && !contains(s.TriggeredFrom, r.TriggeredFrom)) {
 			continue
 		}
 		key := r.CreatedAt.In(s.Location).Format("2006-01-02")
@@ -372,6 +405,7 @@ func checkDaily(t *testing.T, ctx context.Context, runs *repo.Runs, s repo.Stats
 		perUser := map[uuid.UUID]int64{}
 		for _, r := range rows {
 			if r.TenantID == s.TenantID && r.AppID == s.AppID && r.CreatedAt.In(s.Location).Format("2006-01-02") == k &&
+				(len(s.TriggeredFrom) == 0 || contains(s.TriggeredFrom, r.TriggeredFrom)) &&
 				(s.From.IsZero() || !r.CreatedAt.Before(s.From)) && (s.To.IsZero() || r.CreatedAt.Before(s.To)) {
 				perUser[r.CreatedBy]++
 			}

@@ -34,6 +34,7 @@ type options struct {
 	recentTTL  time.Duration
 	recentSize int
 	recentSet  bool
+	stats      StatsSource
 
 	olderTier *gorm.DB  // WithOlderTier: rows created before cutover live here
 	cutover   time.Time // where the tiers meet

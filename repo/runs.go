@@ -23,6 +23,7 @@ type Runs struct {
 	recent *recent[models.WorkflowRun]
 	span   span    // the created_at this store answers for; open for one database
 	tiers  []*Runs // a tiered repository's tiers, newest first (WithOlderTier)
+	stats  *statsPath
 }
 
 // NewRuns returns the run repository on db (from wflog.Open).
@@ -44,6 +45,7 @@ func newRuns(db *gorm.DB, o options, sp span) *Runs {
 		span: sp,
 		recent: newRecent(o.recentTTL, o.recentSize,
 			func(r *models.WorkflowRun) appendonly.Version { return r.Version }, nil),
+		stats: &statsPath{source: o.stats},
 	}
 }
 

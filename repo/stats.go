@@ -36,12 +36,24 @@ func (r *Runs) CountByStatus(ctx context.Context, q CountRuns) (StatusCounts, er
 	if r.tiers != nil {
 		return r.countTiered(ctx, q)
 	}
+	if ok, err := r.stats.preaggregated(ctx, r.db); err != nil || ok {
+		if err != nil {
+			return StatusCounts{}, err
+		}
+		return r.countByStatusRollup(ctx, q)
+	}
+	return r.countByStatusScan(ctx, q, time.Time{})
+}
+
+// countByStatusScan counts the latest versions of the runs created in
+// [q.Since, to) (a zero end is open).
+func (r *Runs) countByStatusScan(ctx context.Context, q CountRuns, to time.Time) (StatusCounts, error) {
 	var rows []struct {
 		Status models.RunStatus
 		N      int64
 	}
 	err := r.db.WithContext(ctx).Model(&models.WorkflowRun{}).
-		Scopes(scopes.Latest(scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), scopes.CreatedBetween(q.Since, time.Time{})),
+		Scopes(scopes.Latest(scopes.ForApp(q.TenantID, q.AppID), scopes.TriggeredFrom(q.TriggeredFrom...), scopes.CreatedBetween(q.Since, to)),
 			scopes.Aggregating("status")).
 		Select("status, count(*) AS n").Group("status").Scan(&rows).Error
 	if err != nil {
@@ -89,6 +101,9 @@ func (r *Runs) DailyRuns(ctx context.Context, s Stats) ([]DailyCount, error) {
 	if r.tiers != nil {
 		return r.dailyRunsTiered(ctx, s)
 	}
+	if rows, ok, err := r.rollupDaily(ctx, s, true, false); ok || err != nil {
+		return dayCounts(rows, func(d dailyRow) int64 { return d.Runs }), err
+	}
 	return r.dailyCounts(ctx, s, "count(*)")
 }
 
@@ -101,7 +116,10 @@ func (r *Runs) DailyTerminals(ctx context.Context, s Stats) ([]DailyCount, error
 	if r.tiers != nil {
 		return r.dailyTerminalsTiered(ctx, s)
 	}
-	rows, err := r.perUser(ctx, s)
+	rows, ok, err := r.rollupDaily(ctx, s, false, true)
+	if !ok && err == nil {
+		rows, err = r.perUser(ctx, s)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +139,9 @@ func (r *Runs) DailyTokenCosts(ctx context.Context, s Stats) ([]DailyCount, erro
 	if r.tiers != nil {
 		return r.dailyTokensTiered(ctx, s)
 	}
+	if rows, ok, err := r.rollupDaily(ctx, s, true, false); ok || err != nil {
+		return dayCounts(rows, func(d dailyRow) int64 { return d.N }), err
+	}
 	return r.dailyCounts(ctx, s, "sum(total_tokens)", "total_tokens")
 }
 
@@ -135,7 +156,10 @@ func (r *Runs) AverageInteractions(ctx context.Context, s Stats) ([]DailyAverage
 	if r.tiers != nil {
 		return r.averageInteractionsTiered(ctx, s)
 	}
-	rows, err := r.perUser(ctx, s)
+	rows, ok, err := r.rollupDaily(ctx, s, true, true)
+	if !ok && err == nil {
+		rows, err = r.perUser(ctx, s)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +205,37 @@ func (r *Runs) dailyCounts(ctx context.Context, s Stats, aggregate string, reads
 		out[i] = DailyCount{Day: row.Day, Count: row.N}
 	}
 	return out, nil
+}
+
+// rollupDaily answers a daily statistic from the pre-aggregated tables when
+// the database has them and they can answer s; ok is false when the scan
+// path must answer instead.
+func (r *Runs) rollupDaily(ctx context.Context, s Stats, counts, users bool) (rows []dailyRow, ok bool, err error) {
+	if ok, err := r.stats.preaggregated(ctx, r.db); !ok || err != nil {
+		return nil, false, err
+	}
+	loc, err := dialect.Zone(s.Location)
+	if err != nil {
+		return nil, false, err
+	}
+	return r.dailyRollup(ctx, s, loc, counts, users)
+}
+
+func dayCounts(rows []dailyRow, value func(dailyRow) int64) []DailyCount {
+	out := make([]DailyCount, len(rows))
+	for i, row := range rows {
+		out[i] = DailyCount{Day: row.Day, Count: value(row)}
+	}
+	return out
+}
+
+// runsAndTokens is the statistic the pre-aggregated path scans a bucket's
+// edges with: runs and tokens (as n).
+func runsAndTokens(runs *gorm.DB, day clause.Expression) *gorm.DB {
+	if day == nil {
+		return runs.Select("count(*) AS runs, sum(total_tokens) AS n")
+	}
+	return runs.Select("? AS day, count(*) AS runs, sum(total_tokens) AS n", day).Group("day").Order("day")
 }
 
 // dailyRow is one day of the statistics daily computes.

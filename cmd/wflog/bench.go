@@ -20,6 +20,7 @@ import (
 	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
+	"github.com/wflog/wflog/rollup"
 )
 
 func runBench(ctx context.Context, a *app, args []string) error {
@@ -110,7 +111,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	fmt.Fprintln(a.stderr, "wflog and the baseline agree on every answer; measuring")
-	rep := report{title: fmt.Sprintf("wflog bench: %d runs × %d versions, %d apps, %d days, %d-byte outputs", s.runs, s.versions, s.apps, s.days, s.payload)}
+	rep := report{title: fmt.Sprintf("wflog bench: %d runs × %d versions, %d apps (%d runs per app), %d days, %d-byte outputs", s.runs, s.versions, s.apps, (s.runs+s.apps-1)/s.apps, s.days, s.payload)}
 	for _, p := range b.pairs() {
 		r, err := measure(ctx, p, *warmup, *rounds)
 		if err != nil {
@@ -135,7 +136,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		}
 		rep.notes = append(rep.notes, fmt.Sprintf("Growth: the other %d apps grew from %d to %d runs in all; the measured app kept its %d.", s.apps-1, s.runs, *grow, s.runs/s.apps))
 	}
-	rep.notes = append(rep.notes, b.machine(ctx))
+	rep.notes = append(rep.notes, b.storage(ctx), b.machine(ctx))
 	rep.write(a.stdout)
 	if *markdown != "" {
 		f, err := os.Create(*markdown)
@@ -186,7 +187,8 @@ type bench struct {
 	set         benchSet
 	db          *gorm.DB
 	raw         *pgx.Conn
-	runs        *repo.Runs
+	runs        *repo.Runs // statistics from the pre-aggregated tables
+	scan        *repo.Runs // statistics by scanning workflow_runs
 	tenant, app uuid.UUID
 	ids         []uuid.UUID // the measured app's runs, for Get
 	stats       repo.Stats
@@ -199,7 +201,12 @@ func newBench(ctx context.Context, s benchSet, db *gorm.DB, raw *pgx.Conn) (*ben
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{set: s, db: db, raw: raw, runs: repo.NewRuns(db), tenant: g.Tenant(0), app: g.App(0, 0)}
+	b := &bench{set: s, db: db, raw: raw, tenant: g.Tenant(0), app: g.App(0, 0),
+		runs: repo.NewRuns(db, repo.WithStatsSource(repo.StatsPreaggregated)), scan: repo.NewRuns(db, repo.WithStatsSource(repo.StatsScan))}
+	// The same table without the statistics triggers, for what they cost a write.
+	if _, err := raw.Exec(ctx, `CREATE TABLE IF NOT EXISTS plain_workflow_runs (LIKE workflow_runs INCLUDING ALL)`); err != nil {
+		return nil, err
+	}
 	b.stats = repo.Stats{TenantID: b.tenant, AppID: b.app, From: s.start, To: s.start.AddDate(0, 0, s.days), Location: shanghai}
 	// A fixed set of runs, cycled every round: the warm-up rounds read them
 	// all, so neither side of the comparison pays for the other's cold reads.
@@ -278,6 +285,22 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 			return fmt.Errorf("%s: wflog and the baseline disagree:\n  wflog    %v\n  baseline %v", name, lib, base)
 		}
 		return nil
+	}
+	// The pre-aggregated tables and the scan, on every statistic, both modes.
+	for _, finished := range []bool{false, true} {
+		s := b.stats
+		s.FinishedOnly = finished
+		tables, err := collectStats(ctx, b.runs, s)
+		if err != nil {
+			return err
+		}
+		scan, err := collectStats(ctx, b.scan, s)
+		if err != nil {
+			return err
+		}
+		if err := check("statistics (tables vs scan, finished only "+fmt.Sprint(finished)+")", tables, scan); err != nil {
+			return err
+		}
 	}
 	c, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
 	if err != nil {
@@ -373,7 +396,10 @@ func (b *bench) pairs() []pair {
 	average := func(s repo.Stats) func(context.Context, int) error {
 		return func(ctx context.Context, _ int) error { _, err := b.runs.AverageInteractions(ctx, s); return err }
 	}
-	exact, fast := goal{faster: 10}, goal{faster: 30}
+	// The statistics read the pre-aggregated tables; docs/PERFORMANCE.md's
+	// scale section has the goal.
+	exact := goal{faster: 50, under: 20 * time.Millisecond}
+	fast := exact
 	ps := []pair{
 		{name: "CountByStatus (exact)", baseline: "window, status count", goal: exact, lib: func(ctx context.Context, _ int) error {
 			_, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
@@ -405,6 +431,29 @@ func (b *bench) pairs() []pair {
 				&r.TotalTokens, &r.TotalSteps, &r.ExceptionsCount, &r.CreatedByRole, &r.CreatedBy, &r.CreatedAt, &r.FinishedAt)
 		}},
 		b.savePair(),
+		b.triggerPair(),
+	)
+	// The same statistics by scanning workflow_runs (the reference path,
+	// and what PostgreSQL answered before the tables existed).
+	scanPair := func(name string, lib, scan func(context.Context, int) error) pair {
+		return pair{name: name + ", tables vs scan", baseline: "wflog's scan path", lib: lib, base: scan}
+	}
+	ps = append(ps,
+		scanPair("CountByStatus (exact)", ps[0].lib, func(ctx context.Context, _ int) error {
+			_, err := b.scan.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
+			return err
+		}),
+		scanPair("DailyRuns (exact)", ps[1].lib, daily(b.scan.DailyRuns, b.stats)),
+		scanPair("DailyTerminals (exact)", ps[2].lib, daily(b.scan.DailyTerminals, b.stats)),
+		scanPair("DailyTokenCosts (exact)", ps[3].lib, daily(b.scan.DailyTokenCosts, b.stats)),
+		scanPair("AverageInteractions (exact)", ps[4].lib, func(ctx context.Context, _ int) error { _, err := b.scan.AverageInteractions(ctx, b.stats); return err }),
+		scanPair("DailyRuns (FinishedOnly)", ps[5].lib, daily(b.scan.DailyRuns, finished)),
+		scanPair("DailyTerminals (FinishedOnly)", ps[6].lib, daily(b.scan.DailyTerminals, finished)),
+		scanPair("DailyTokenCosts (FinishedOnly)", ps[7].lib, daily(b.scan.DailyTokenCosts, finished)),
+		scanPair("AverageInteractions (FinishedOnly)", ps[8].lib, func(ctx context.Context, _ int) error {
+			_, err := b.scan.AverageInteractions(ctx, finished)
+			return err
+		}),
 	)
 	return ps
 }
@@ -436,6 +485,39 @@ func (b *bench) savePair() pair {
 				r.ExceptionsCount, string(r.CreatedByRole), r.CreatedBy, r.CreatedAt, r.FinishedAt)
 			return err
 		}}
+}
+
+// triggerPair is what the statistics triggers cost one INSERT: the same
+// hand-written INSERT into workflow_runs and into a copy of it (same
+// columns and indexes) without the triggers.
+func (b *bench) triggerPair() pair {
+	clock := appendonly.NewClock(nil)
+	insert := func(table string) func(context.Context, int) error {
+		sql := strings.Replace(handInsert, "INSERT INTO workflow_runs", "INSERT INTO "+table, 1)
+		return func(ctx context.Context, _ int) error {
+			out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
+			at := time.Now()
+			_, err := b.raw.Exec(ctx, sql, uuid.New(), int64(clock.Next(0)), b.tenant, saveApp, uuid.New(), string(models.WorkflowTypeWorkflow), string(models.RunFromAppRun),
+				"bench", nil, nil, &out, string(models.RunSucceeded), nil, 1.0, int64(100), int64(3), int64(0), string(models.CreatedByEndUser), uuid.New(), at, &at)
+			return err
+		}
+	}
+	return pair{name: "raw INSERT, with the statistics triggers", baseline: "raw INSERT, table without them", reps: 200,
+		lib: insert("workflow_runs"), base: insert("plain_workflow_runs")}
+}
+
+// storage reports what the statistics tables take beside workflow_runs.
+func (b *bench) storage(ctx context.Context) string {
+	var parts []string
+	for _, t := range append([]string{"workflow_runs"}, rollup.Tables...) {
+		var size int64
+		var rows float64
+		if err := b.raw.QueryRow(ctx, `SELECT pg_total_relation_size($1::regclass), reltuples FROM pg_class WHERE oid = $1::regclass`, t).Scan(&size, &rows); err != nil {
+			return "Storage: " + err.Error()
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f MB (~%.0f rows)", t, float64(size)/(1<<20), rows))
+	}
+	return "Storage, tables with their indexes: " + strings.Join(parts, "; ") + "."
 }
 
 // machine describes where the numbers come from.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/rollup"
 )
 
 // benchSet is the benchmark's data set: runs × versions over apps and days,
@@ -120,7 +121,9 @@ func (s benchSet) prepare(ctx context.Context, admin *pgx.Conn, dsn string, reus
 // vacuum sets the visibility map (index-only scans need it) and statistics.
 func vacuum(ctx context.Context, admin *pgx.Conn, schema string) error {
 	ident := pgx.Identifier{schema}.Sanitize()
-	for _, table := range []string{"workflow_runs", "seed_workflow_runs"} {
+	// The statistics tables too: their rows were updated many times over
+	// while the data set was loaded, which autovacuum would clean up in time.
+	for _, table := range append([]string{"workflow_runs", "seed_workflow_runs"}, rollup.Tables...) {
 		if _, err := admin.Exec(ctx, `VACUUM (ANALYZE) `+ident+`.`+table); err != nil {
 			return fmt.Errorf("vacuuming %s: %w", table, err)
 		}

@@ -35,6 +35,7 @@ type ingestTarget struct {
 	name    string
 	schema  string
 	keep    []string // indexes of schema.sql to keep; nil: all
+	plain   bool     // without the statistics triggers
 	library bool
 	server  bool // INSERT … SELECT inside PostgreSQL: the ceiling no client can beat
 	db      *gorm.DB
@@ -48,13 +49,14 @@ var runIndexes = []string{"workflow_runs_app_idx", "workflow_runs_app_finished_i
 // and what each index costs, in fresh schemas it drops afterwards.
 func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, warmup, rounds int, out io.Writer) ([]throughput, []throughput, error) {
 	targets := []*ingestTarget{
-		{name: "wflog SaveBatch (schema.sql, all indexes)", library: true},
-		{name: "raw pgx CopyFrom (schema.sql, all indexes)"},
-		{name: "the server alone: INSERT … SELECT from the data set (all indexes, no client)", server: true},
-		{name: "primary key only", keep: []string{}},
+		{name: "wflog SaveBatch (all indexes, statistics triggers)", library: true},
+		{name: "raw pgx CopyFrom (all indexes, statistics triggers)"},
+		{name: "raw pgx CopyFrom (all indexes, no statistics triggers)", plain: true},
+		{name: "the server alone: INSERT … SELECT from the data set (all indexes, statistics triggers, no client)", server: true},
+		{name: "primary key only", keep: []string{}, plain: true},
 	}
 	for _, ix := range runIndexes {
-		targets = append(targets, &ingestTarget{name: "primary key + " + ix, keep: []string{ix}})
+		targets = append(targets, &ingestTarget{name: "primary key + " + ix, keep: []string{ix}, plain: true})
 	}
 	for i, t := range targets {
 		t.schema = fmt.Sprintf("%s_ingest_%d", b.set.schema, i)
@@ -73,6 +75,13 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 		defer closeDB(t.db)
 		if err := wflog.Migrate(ctx, t.db); err != nil {
 			return nil, nil, err
+		}
+		if t.plain {
+			for _, trigger := range []string{"insert", "delete", "update", "truncate"} {
+				if _, err := admin.Exec(ctx, `DROP TRIGGER wflog_run_stats_`+trigger+` ON `+ident+`.workflow_runs`); err != nil {
+					return nil, nil, err
+				}
+			}
 		}
 		if t.keep != nil {
 			for _, ix := range runIndexes {
@@ -139,12 +148,12 @@ func (b *bench) ingest(ctx context.Context, admin *pgx.Conn, dsn string, rows, w
 		}
 	}
 	named := func(t *ingestTarget) throughput { return throughput{name: t.name, rates: t.tp.rates} }
-	ingest := []throughput{named(targets[0]), named(targets[1]), named(targets[2])}
-	indexes := []throughput{named(targets[3])}
-	for _, t := range targets[4:] {
+	ingest := []throughput{named(targets[0]), named(targets[1]), named(targets[2]), named(targets[3])}
+	indexes := []throughput{named(targets[4])}
+	for _, t := range targets[5:] {
 		indexes = append(indexes, named(t))
 	}
-	all := named(targets[1])
+	all := named(targets[2])
 	all.name = "all of schema.sql's indexes"
 	indexes = append(indexes, all)
 	return ingest, indexes, nil

@@ -8,6 +8,7 @@
 //	wflog simulate --runs 100000 --versions 3 --apps 20
 //	wflog runs  --tenant T --app A
 //	wflog stats --tenant T --app A --tz Asia/Shanghai
+//	wflog stats --verify   # the pre-aggregated statistics against workflow_runs
 //	wflog bench --runs 1000000 --markdown docs/bench.md
 //	wflog import --from postgres://…/dify --to logstore://…
 //	wflog copy   --from postgres://… --to logstore://… --state copy.state --verify

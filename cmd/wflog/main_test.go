@@ -194,6 +194,27 @@ func TestSimulateAndViews(t *testing.T) {
 			if code, out, _ := run(t, nil, "stats", "--dsn", dsn, "--tenant", tenant.String(), "--app", app.String(), "--finished-only"); code != 0 || !strings.Contains(out, "finished runs only") {
 				t.Errorf("stats table:\n%s", out)
 			}
+
+			verify := []string{"stats", "--dsn", dsn, "--verify", "--tenant", tenant.String(), "--app", app.String(), "--tz", "Asia/Kathmandu"}
+			code, out, errOut = run(t, nil, verify...)
+			if name == "logstore" {
+				if code != 1 || !strings.Contains(errOut, "need PostgreSQL") {
+					t.Errorf("stats --verify on LogStore: %d\n%s\n%s", code, out, errOut)
+				}
+				return
+			}
+			if code != 0 || strings.Count(out, "match the scan") != 2 || !strings.Contains(out, "tables match workflow_runs") {
+				t.Fatalf("stats --verify: %d\n%s\n%s", code, out, errOut)
+			}
+			if err := db.Exec(`UPDATE wflog_run_buckets SET runs = runs + 1 WHERE app_id = ? AND NOT finished AND bucket > now() - interval '1 day'`, app).Error; err != nil {
+				t.Fatal(err)
+			}
+			if code, out, _ := run(t, nil, verify...); code != 1 || !strings.Contains(out, "bucket rows") || !strings.Contains(out, "differ from the scan") {
+				t.Errorf("stats --verify after tampering: %d\n%s", code, out)
+			}
+			if code, out, errOut := run(t, nil, "stats", "--dsn", dsn, "--rebuild"); code != 0 || !strings.Contains(out, "rebuilt") || !strings.Contains(out, "tables match") {
+				t.Errorf("stats --rebuild: %d\n%s\n%s", code, out, errOut)
+			}
 		})
 	}
 }

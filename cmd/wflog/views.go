@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,9 +13,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
+	"github.com/wflog/wflog/rollup"
 )
 
 // uuidFlag is a flag that holds a required UUID.
@@ -151,18 +154,31 @@ type statsDay struct {
 const maxDays = 36500
 
 func runStats(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags]")
+	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags] | --verify [--tenant ID --app ID] | --rebuild")
 	tenant, appID := ownerFlags(fs)
 	days := fs.Int("days", 30, "the last N days, ending now: today so far and the N-1 days before it, cut in --tz")
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
 	finished := fs.Bool("finished-only", false, "count finished runs only, as they last finished (the fast path)")
+	source := fs.String("source", "auto", "where statistics come from: auto (the pre-aggregated tables if present), scan, or preaggregated")
+	verify := fs.Bool("verify", false, "check the pre-aggregated tables against workflow_runs (and, with --tenant/--app, the app's statistics against the scan); exit 1 on any difference")
+	rebuild := fs.Bool("rebuild", false, "recompute the pre-aggregated tables from workflow_runs, then verify them")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := a.requireOwner(fs, tenant, appID); err != nil {
-		return err
+	sources := map[string]repo.StatsSource{"auto": repo.StatsAuto, "scan": repo.StatsScan, "preaggregated": repo.StatsPreaggregated}
+	src, ok := sources[*source]
+	if !ok {
+		fmt.Fprintf(a.stderr, "--source %q: want auto, scan or preaggregated\n", *source)
+		fs.Usage()
+		return errUsage
+	}
+	owner := tenant.set || appID.set
+	if !*verify && !*rebuild || owner {
+		if err := a.requireOwner(fs, tenant, appID); err != nil {
+			return err
+		}
 	}
 	if err := a.atLeast(fs, bound{"days", *days, 1, "today alone is --days 1"}); err != nil {
 		return err
@@ -181,13 +197,17 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeDB(db)
+	from, to := lastDays(time.Now(), *days, loc)
+	s := repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished}
+	if *verify || *rebuild {
+		return a.verifyStats(ctx, db, *rebuild, owner, s)
+	}
 	opts, done, err := tiers.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
-	from, to := lastDays(time.Now(), *days, loc)
-	v, err := collectStats(ctx, repo.NewRuns(db, opts...), repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished})
+	v, err := collectStats(ctx, repo.NewRuns(db, append(opts, repo.WithStatsSource(src))...), s)
 	if err != nil {
 		return err
 	}
@@ -195,6 +215,58 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		return writeJSON(a.stdout, v)
 	}
 	printStats(a.stdout, v)
+	return nil
+}
+
+// errDiffer is what verify returns when it found a difference (already printed).
+var errDiffer = errors.New("the pre-aggregated statistics differ from the scan")
+
+// verifyStats rebuilds (when asked) and verifies the pre-aggregated tables;
+// with an app, it also compares every statistic the console shows, exact
+// and finished-only, between the tables and the scan.
+func (a *app) verifyStats(ctx context.Context, db *gorm.DB, rebuild, app bool, s repo.Stats) error {
+	if rebuild {
+		start := time.Now()
+		if err := rollup.Rebuild(ctx, db); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "rebuilt the statistics tables from workflow_runs in %s\n", time.Since(start).Round(time.Millisecond))
+	}
+	d, err := rollup.Verify(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, d)
+	for _, e := range d.Examples {
+		fmt.Fprintf(a.stdout, "  %s\n", e)
+	}
+	differ := !d.None()
+	if app {
+		agg := repo.NewRuns(db, repo.WithStatsSource(repo.StatsPreaggregated))
+		scan := repo.NewRuns(db, repo.WithStatsSource(repo.StatsScan))
+		for _, finished := range []bool{false, true} {
+			s.FinishedOnly = finished
+			got, err := collectStats(ctx, agg, s)
+			if err != nil {
+				return err
+			}
+			want, err := collectStats(ctx, scan, s)
+			if err != nil {
+				return err
+			}
+			gotJSON, _ := json.Marshal(got)
+			wantJSON, _ := json.Marshal(want)
+			if string(gotJSON) != string(wantJSON) {
+				differ = true
+				fmt.Fprintf(a.stdout, "app %s, %s: the pre-aggregated statistics differ from the scan\n  pre-aggregated %s\n  scan           %s\n", s.AppID, got.Mode, gotJSON, wantJSON)
+			} else {
+				fmt.Fprintf(a.stdout, "app %s, %s, %d days in %s: the pre-aggregated statistics match the scan\n", s.AppID, got.Mode, len(got.Days), got.Zone)
+			}
+		}
+	}
+	if differ {
+		return errDiffer
+	}
 	return nil
 }
 

@@ -1,0 +1,282 @@
+// Package rollup keeps wflog's run statistics pre-aggregated on PostgreSQL,
+// so that a console's daily charts and status counts cost O(days), not
+// O(runs × versions):
+//
+//	err := rollup.Install(ctx, db) // wflog.Migrate does this on PostgreSQL
+//	ok, err := rollup.Installed(ctx, db)
+//	diff, err := rollup.Verify(ctx, db) // derived tables against workflow_runs
+//	err = rollup.Rebuild(ctx, db)
+//
+// Triggers on workflow_runs keep four derived tables exact as versions
+// arrive — by Save, SaveBatch's COPY, or any other writer's INSERT — and as
+// rows are deleted: each run's current and last finished state; runs and
+// tokens per 15-minute UTC bucket; runs by status per UTC day and per
+// bucket; and per UTC day the buckets in which each user started runs. Every IANA zone's calendar day is a union of
+// 15-minute UTC buckets, so per-day answers in any zone stay exact.
+// workflow_runs itself stays append-only and is the truth; the derived
+// tables can be rebuilt from it at any time. repo.Runs reads them when they
+// exist and scans workflow_runs otherwise.
+package rollup
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wflog/wflog/dialect"
+)
+
+//go:embed schema.sql
+var schema string
+
+// The derived tables, and the time they are cut in.
+const (
+	StateTable    = "wflog_run_state"
+	BucketsTable  = "wflog_run_buckets"
+	StatusesTable = "wflog_run_statuses"
+	UsersTable    = "wflog_run_users"
+
+	// Bucket is the width of a bucket, aligned on the Unix epoch.
+	Bucket = 15 * time.Minute
+	// BucketsPerDay is how many buckets a UTC day has: the bits of a users row.
+	BucketsPerDay = 96
+)
+
+// Tables lists the derived tables.
+var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
+
+// insertTrigger is the trigger whose presence means the tables are kept.
+const insertTrigger = "wflog_run_stats_insert"
+
+// ErrUnsupported reports a backend without triggers (LogStore).
+var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need PostgreSQL (triggers on workflow_runs)")
+
+// supported reports whether db's backend can keep the tables: PostgreSQL,
+// which alone of wflog's backends has COPY, triggers and PL/pgSQL.
+func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Copy | dialect.Transactions) }
+
+// Install creates the derived tables and their triggers if they do not
+// exist, and fills them from the rows workflow_runs already holds. It locks
+// workflow_runs against writes (SHARE ROW EXCLUSIVE; reads go on) while it
+// runs, so that no version is missed between the fill and the triggers: on
+// an empty table that is instant, on a large one it takes as long as
+// Rebuild. workflow_runs must exist (schema.sql first). Safe to repeat.
+func Install(ctx context.Context, db *gorm.DB) error {
+	if !supported(db) {
+		return ErrUnsupported
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+			return err
+		}
+		had, err := installed(tx)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(schema).Error; err != nil {
+			return err
+		}
+		if had {
+			return nil
+		}
+		return fill(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("wflog/rollup: installing the statistics tables: %w", err)
+	}
+	return nil
+}
+
+// Installed reports whether the derived tables exist and are kept by their
+// triggers on workflow_runs in db's schema. It is false on LogStore.
+func Installed(ctx context.Context, db *gorm.DB) (bool, error) {
+	if !supported(db) {
+		return false, nil
+	}
+	ok, err := installed(db.WithContext(ctx))
+	if err != nil {
+		return false, fmt.Errorf("wflog/rollup: looking for the statistics tables: %w", err)
+	}
+	return ok, nil
+}
+
+func installed(db *gorm.DB) (bool, error) {
+	var n int64
+	err := db.Raw(`SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('workflow_runs') AND tgname = ? AND NOT tgisinternal AND tgenabled <> 'D'`, insertTrigger).
+		Scan(&n).Error
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, nil
+	}
+	var tables int64
+	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(Tables, ",")+"}").Scan(&tables).Error
+	return tables == int64(len(Tables)), err
+}
+
+// Rebuild recomputes the derived tables from workflow_runs, in one
+// transaction that holds writes to workflow_runs back meanwhile (reads,
+// including statistics from the old tables, go on). Use it after Verify
+// finds a difference, or after rows were changed with the triggers off.
+func Rebuild(ctx context.Context, db *gorm.DB) error {
+	if !supported(db) {
+		return ErrUnsupported
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+			return err
+		}
+		ok, err := installed(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+		}
+		return fill(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("wflog/rollup: rebuilding the statistics tables: %w", err)
+	}
+	return nil
+}
+
+// expected computes, from workflow_runs alone, what each derived table
+// should hold. The same queries fill the tables and check them.
+const (
+	expectedState = `SELECT l.id, l.tenant_id, l.app_id, l.triggered_from, l.created_by, l.created_at,
+    l.version, l.status, l.total_tokens, f.version AS fin_version, f.status AS fin_status, f.total_tokens AS fin_tokens
+FROM (SELECT DISTINCT ON (id) id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens
+      FROM workflow_runs ORDER BY id, version DESC) l
+LEFT JOIN (SELECT DISTINCT ON (id) id, version, status, total_tokens
+      FROM workflow_runs WHERE finished_at IS NOT NULL ORDER BY id, version DESC) f USING (id)`
+
+	expectedBuckets = `SELECT tenant_id, app_id, false AS finished, wflog_bucket(created_at) AS bucket, triggered_from, count(*) AS runs, sum(total_tokens)::bigint AS tokens
+FROM (` + expectedState + `) s GROUP BY 1, 2, 3, 4, 5
+UNION ALL
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens)::bigint
+FROM (` + expectedState + `) s WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`
+
+	expectedStatuses = `SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) AS runs
+FROM (` + expectedState + `) s CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
+GROUP BY 1, 2, 3, 4, 5, 6`
+
+	expectedUsers = `SELECT tenant_id, app_id, false AS finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
+FROM workflow_runs GROUP BY 1, 2, 3, 4, 5, 6
+UNION ALL
+SELECT tenant_id, app_id, true, (created_at AT TIME ZONE 'UTC')::date, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at))
+FROM workflow_runs WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
+)
+
+// fill empties the derived tables and computes them from workflow_runs.
+func fill(tx *gorm.DB) error {
+	for _, stmt := range []string{
+		`TRUNCATE ` + strings.Join(Tables, ", "),
+		`INSERT INTO ` + StateTable + ` (id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens) ` + expectedState,
+		`INSERT INTO ` + BucketsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5
+UNION ALL
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens) FROM ` + StateTable + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO ` + StatusesTable + ` (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) FROM ` + StateTable + `
+CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start) GROUP BY 1, 2, 3, 4, 5, 6`,
+		`INSERT INTO ` + UsersTable + ` (tenant_id, app_id, finished, day, triggered_from, created_by, buckets) ` + expectedUsers,
+		`ANALYZE ` + strings.Join(Tables, ", "),
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Difference is what Verify found: rows of each derived table that differ
+// from a recomputation from workflow_runs (a changed row counts as one
+// missing and one extra).
+type Difference struct {
+	State, Buckets, Statuses, Users int64
+	Examples                        []string // a few of the differing rows, as text
+}
+
+// None reports whether the tables match.
+func (d Difference) None() bool {
+	return d.State == 0 && d.Buckets == 0 && d.Statuses == 0 && d.Users == 0
+}
+
+func (d Difference) String() string {
+	if d.None() {
+		return "the statistics tables match workflow_runs"
+	}
+	return fmt.Sprintf("the statistics tables differ from workflow_runs: %d run state rows, %d bucket rows, %d status rows, %d user rows", d.State, d.Buckets, d.Statuses, d.Users)
+}
+
+// maxExamples bounds Difference.Examples.
+const maxExamples = 10
+
+// Verify recomputes every derived table from workflow_runs, in one
+// snapshot, and compares; rows counting zero are the same as absent ones.
+// It reads the whole of workflow_runs: run it from a job, not a request.
+func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
+	if !supported(db) {
+		return Difference{}, ErrUnsupported
+	}
+	var d Difference
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
+			return err
+		}
+		ok, err := installed(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+		}
+		checks := []struct {
+			into       *int64
+			table      string
+			have, want string
+		}{
+			{&d.State, StateTable,
+				`SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens FROM ` + StateTable,
+				expectedState},
+			{&d.Buckets, BucketsTable,
+				`SELECT tenant_id, app_id, finished, bucket, triggered_from, runs, tokens FROM ` + BucketsTable + ` WHERE runs <> 0 OR tokens <> 0`,
+				expectedBuckets},
+			{&d.Statuses, StatusesTable,
+				`SELECT tenant_id, app_id, whole_day, start, triggered_from, status, runs FROM ` + StatusesTable + ` WHERE runs <> 0`,
+				expectedStatuses},
+			{&d.Users, UsersTable,
+				`SELECT tenant_id, app_id, finished, day, triggered_from, created_by, buckets FROM ` + UsersTable,
+				expectedUsers},
+		}
+		for _, c := range checks {
+			diff := `(SELECT 'extra' AS side, h::text AS row FROM ((` + c.have + `) EXCEPT ALL (` + c.want + `)) h)
+UNION ALL (SELECT 'missing', w::text FROM ((` + c.want + `) EXCEPT ALL (` + c.have + `)) w)`
+			var rows []struct {
+				Side, Row string
+				N         int64
+			}
+			if err := tx.Raw(`SELECT side, row, count(*) OVER () AS n FROM (`+diff+`) d LIMIT ?`, maxExamples).Scan(&rows).Error; err != nil {
+				return fmt.Errorf("comparing %s: %w", c.table, err)
+			}
+			for _, r := range rows {
+				*c.into = r.N
+				if len(d.Examples) < maxExamples {
+					d.Examples = append(d.Examples, fmt.Sprintf("%s: %s %s", c.table, r.Side, r.Row))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Difference{}, fmt.Errorf("wflog/rollup: verifying the statistics tables: %w", err)
+	}
+	return d, nil
+}
