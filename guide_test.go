@@ -208,12 +208,15 @@ func movingToLogStore(t *testing.T, w *wflogCmd) {
 
 	t.Run("Provision", func(t *testing.T) {
 		cmds := guideCommands(t, "### 1. Provision", envDify)
-		if len(cmds) != 2 || cmds[0][0] != "migrate" || cmds[1][0] != "migrate" {
-			t.Fatalf("the section's commands are %q; the test expects migrate LogStore, then migrate Dify's database", cmds)
+		if len(cmds) != 3 || cmds[0][0] != "migrate" || cmds[1][0] != "check" || cmds[2][0] != "migrate" {
+			t.Fatalf("the section's commands are %q; the test expects migrate LogStore, check it, then migrate Dify's database", cmds)
 		}
 		w.must(t, cmds[0])
+		if out := w.must(t, cmds[1]); !strings.Contains(out, "workflow_runs: 0 rows, ok") {
+			t.Fatalf("check after migrate:\n%s", out)
+		}
 		w.must(t, guideCommands(t, "### 1. Provision", envWflog)[0])
-		if code, out := w.run(t, cmds[1]); code == 0 || !strings.Contains(out, "not wflog's") {
+		if code, out := w.run(t, cmds[2]); code == 0 || !strings.Contains(out, "not wflog's") {
 			t.Fatalf("migrate on Dify's database: exit %d\n%s", code, out)
 		}
 	})
