@@ -32,3 +32,19 @@ func TestServerParameters(t *testing.T) {
 		t.Errorf("client_encoding = %q, want SQL_ASCII", got)
 	}
 }
+
+// TestRuleNoPositions: GROUP BY and ORDER BY take a field or an alias, not
+// a position; relaxed, PostgreSQL's positions work.
+func TestRuleNoPositions(t *testing.T) {
+	c := connect(t, newServer(t))
+	execSQL(t, c, "CREATE TABLE t (a text, n bigint)")
+	execSQL(t, c, "INSERT INTO t (a, n) VALUES ('x', '1'), ('x', '2'), ('y', '3')")
+	refused(t, c, "SELECT a, count(*) FROM t WHERE __time__ > 0 GROUP BY 1 LIMIT 10", "0A000", "GROUP BY 1 (a column position) is not supported")
+	refused(t, c, "SELECT a FROM t WHERE __time__ > 0 ORDER BY 1 DESC LIMIT 10", "0A000", "ORDER BY 1 (a column position) is not supported")
+	if got := column(t, c, `SELECT a AS k FROM t WHERE __time__ > 0 GROUP BY k ORDER BY k DESC LIMIT 10`); len(got) != 2 || got[0] != "y" {
+		t.Errorf("GROUP BY an alias: %q", got)
+	}
+	relaxed := connect(t, newServer(t, relax(logstoretest.RuleNoPositions)))
+	execSQL(t, relaxed, "CREATE TABLE t (a text)")
+	execSQL(t, relaxed, "SELECT a, count(*) FROM t WHERE __time__ > 0 GROUP BY 1 LIMIT 10")
+}

@@ -52,8 +52,9 @@ func runLogStoreIndex(_ context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, `How to apply it (the SQL endpoint cannot: its DDL sets no index):
 
-1. Create the logstores %s in the SLS project (console, or the
-   CreateLogStore API). Set their retention: rows expire by TTL, never by DELETE.
+1. Create the logstores %s
+   in the SLS project (console, or the CreateLogStore API). Set their
+   retention: rows expire by TTL, never by DELETE.
 2. Give each logstore the field index above:
    - API: CreateIndex (POST /logstores/<logstore>/index) with the JSON as body,
      or UpdateIndex if the logstore already has one;
