@@ -198,16 +198,22 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 			if err != nil {
 				err = fmt.Errorf("transfer: reading %s: %w", tb.name, err)
 			}
+			// The next page's key is read before the page is handed over:
+			// from then on the writer owns the rows (GORM's Create writes
+			// into them).
+			last := err != nil || len(rows) < limit
+			if !last {
+				k := tb.key(&rows[len(rows)-1])
+				after = &k
+			}
 			select {
 			case pages <- page{rows, err}:
 			case <-readCtx.Done():
 				return
 			}
-			if err != nil || len(rows) < limit {
+			if last {
 				return
 			}
-			k := tb.key(&rows[len(rows)-1])
-			after = &k
 		}
 	}()
 	writeCtx := context.WithoutCancel(ctx)

@@ -110,7 +110,7 @@ func runBenchSQLite(ctx context.Context, a *app, s benchSet, dsn string, reuse b
 	return nil
 }
 
-// tables lists the file's tables.
+// sqliteTables lists the file's tables.
 func sqliteTables(ctx context.Context, raw *sql.DB) ([]string, error) {
 	rows, err := raw.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
