@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
+	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
@@ -35,6 +36,7 @@ const (
 	seedLiteDailyTokens = seedLiteLatest + ` SELECT ` + seedLiteDay + `, sum(total_tokens) FROM latest WHERE rn = 1 GROUP BY 1 ORDER BY 1`
 	seedLiteAverage     = seedLiteLatest + ` SELECT day, round(avg(n), 2) FROM (SELECT ` + seedLiteDay + ` AS day, created_by, count(DISTINCT id) AS n FROM latest WHERE rn = 1 GROUP BY 1, 2) u GROUP BY 1 ORDER BY 1`
 	seedLiteList        = `WITH latest AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS rn FROM seed_workflow_runs WHERE tenant_id = ? AND app_id = ?) SELECT id FROM latest WHERE rn = 1 ORDER BY created_at DESC, id DESC LIMIT 20`
+	handLiteInsert      = `INSERT INTO workflow_runs (id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	handLiteGet         = `SELECT id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version, graph, inputs, outputs, status, error, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at FROM workflow_runs WHERE id = ? AND tenant_id = ? AND app_id = ? ORDER BY version DESC LIMIT 1`
 )
 
@@ -61,8 +63,8 @@ type sqliteBench struct {
 	stats       repo.Stats
 }
 
-// runBenchSQLite is bench on a sqlite:// DSN: the statistics, List and
-// Get against the window baseline. Flags were validated by the caller.
+// runBenchSQLite is bench on a sqlite:// DSN: the statistics and List
+// against the window baseline, Get and Save against hand-written SQL. Flags were validated by the caller.
 func runBenchSQLite(ctx context.Context, a *app, s benchSet, dsn string, reuse bool, warmup, rounds int, markdown string) error {
 	db, err := open(ctx, dsn)
 	if err != nil {
@@ -416,7 +418,35 @@ func (b *sqliteBench) pairs() []pair {
 			return b.raw.QueryRowContext(ctx, handLiteGet, b.ids[i%len(b.ids)], b.tenant.String(), b.app.String()).Scan(&id, &version, &tenant, &app, &workflow,
 				&typ, &from, &wversion, &graph, &inputs, &outputs, &status, &errText, &elapsed, &tokens, &steps, &exceptions, &role, &by, &created, &finished)
 		}},
+		b.savePair(),
 	}
+}
+
+// savePair compares saving one new run with a hand-written database/sql
+// INSERT of the same values, in SQLite's storage forms (uuids and times as
+// text), through the same pool.
+func (b *sqliteBench) savePair() pair {
+	clock := appendonly.NewClock(nil)
+	mk := func() models.WorkflowRun {
+		out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
+		at := time.Now()
+		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: saveApp, WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
+			TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
+			CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
+	}
+	return pair{name: "Save one run", baseline: "hand-written database/sql INSERT", goal: goal{within: 1.3}, reps: 200,
+		lib: func(ctx context.Context, _ int) error {
+			r := mk()
+			return b.runs.Save(ctx, &r)
+		},
+		base: func(ctx context.Context, _ int) error {
+			r := mk()
+			_, err := b.raw.ExecContext(ctx, handLiteInsert, r.ID.String(), int64(clock.Next(0)), r.TenantID.String(), r.AppID.String(), r.WorkflowID.String(),
+				string(r.Type), string(r.TriggeredFrom), r.WorkflowVersion, r.Graph, r.Inputs, r.Outputs, string(r.Status), r.Error, r.ElapsedTime,
+				r.TotalTokens, r.TotalSteps, r.ExceptionsCount, string(r.CreatedByRole), r.CreatedBy.String(), dialect.SQLiteTime(r.CreatedAt),
+				dialect.SQLiteTime(*r.FinishedAt))
+			return err
+		}}
 }
 
 // machine describes where the numbers come from.

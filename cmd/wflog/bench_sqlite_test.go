@@ -22,7 +22,7 @@ func TestBenchSQLite(t *testing.T) {
 		t.Fatalf("bench: %d\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"wflog bench on SQLite: 400 runs × 3 versions", "wflog and the baseline agree on every answer", "CountByStatus (exact)",
-		"AverageInteractions (FinishedOnly)", "List, newest 20", "Get by id", "SQLite 3."} {
+		"AverageInteractions (FinishedOnly)", "List, newest 20", "Get by id", "Save one run", "SQLite 3."} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("bench output lacks %q:\n%s\n%s", want, out, errOut)
 		}
