@@ -41,9 +41,11 @@ CREATE INDEX IF NOT EXISTS workflow_runs_app_idx
     ON workflow_runs (tenant_id, app_id, created_at, id, version DESC, status, created_by, total_tokens, triggered_from);
 
 -- The same over terminal versions only: the fast path for statistics over
--- finished runs (scopes.Finished).
+-- finished runs (scopes.Finished). finished_at is among its columns, though
+-- the WHERE implies it: SQLite's planner otherwise reads the table to test
+-- "finished_at IS NOT NULL" again for each row.
 CREATE INDEX IF NOT EXISTS workflow_runs_app_finished_idx
-    ON workflow_runs (tenant_id, app_id, created_at, id, version DESC, status, created_by, total_tokens, triggered_from)
+    ON workflow_runs (tenant_id, app_id, created_at, id, version DESC, status, created_by, total_tokens, triggered_from, finished_at)
     WHERE finished_at IS NOT NULL;
 
 -- Retention: the oldest runs first (Runs.ExpiredBatch).

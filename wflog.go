@@ -1,10 +1,12 @@
 // Package wflog stores AI-workflow execution logs — Dify's workflow runs and
 // node executions — as append-only, versioned rows through GORM, on
-// PostgreSQL or on Alibaba Cloud SLS LogStore through its PostgreSQL-protocol
-// endpoint. One DSN chooses the backend:
+// PostgreSQL, on Alibaba Cloud SLS LogStore through its PostgreSQL-protocol
+// endpoint, or in an embedded SQLite file (pure Go). One DSN chooses the
+// backend:
 //
 //	db, err := wflog.Open("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 //	// or wflog.Open("logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/my-project")
+//	// or wflog.Open("sqlite:///var/lib/app/wflog.db")
 //	if err != nil { … }
 //	if err := wflog.Migrate(ctx, db); err != nil { … }
 //

@@ -2,6 +2,7 @@ package appendonly_test
 
 import (
 	"database/sql"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -55,6 +56,16 @@ func latestRun(t *testing.T, db *gorm.DB, r models.WorkflowRun) models.WorkflowR
 // succeeded. B's save is the current state, not silently behind A's.
 func TestStaleCopyPostgreSQL(t *testing.T) {
 	_, dsn := testdb.Schema(t)
+	staleCopy(t, dsn)
+}
+
+// TestStaleCopySQLite: SQLite writes the same statement, with the same
+// result — two processes on one file.
+func TestStaleCopySQLite(t *testing.T) {
+	staleCopy(t, "sqlite://"+filepath.Join(t.TempDir(), "stale.db"))
+}
+
+func staleCopy(t *testing.T, dsn string) {
 	dbs := writers(t, dsn, skewed(t, 1, 0), skewed(t, 2, -60*time.Second))
 	a, b := dbs[0], dbs[1]
 	run := freshRun(uuid.New())

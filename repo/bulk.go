@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"github.com/wflog/wflog/appendonly"
 	"github.com/wflog/wflog/dialect"
@@ -30,7 +32,7 @@ func (r *Runs) SaveBatch(ctx context.Context, runs []models.WorkflowRun) error {
 	if r.tiers != nil {
 		return r.saveTiered(ctx, runs)
 	}
-	if err := saveBatch(ctx, r.db, r.d, runs, "workflow_runs", runColumns, runRow); err != nil {
+	if err := saveBatch(ctx, r.db, r.d, runs); err != nil {
 		return fmt.Errorf("wflog/repo: saving %d runs: %w", len(runs), err)
 	}
 	for _, run := range runs {
@@ -41,7 +43,7 @@ func (r *Runs) SaveBatch(ctx context.Context, runs []models.WorkflowRun) error {
 
 // saveBatch versions rows and writes them: COPY where the backend has it and
 // the pool is pgx's, INSERTs otherwise.
-func saveBatch[T any](ctx context.Context, db *gorm.DB, d *dialect.Dialect, rows []T, table string, columns []string, row func(*T) []any) error {
+func saveBatch[T any](ctx context.Context, db *gorm.DB, d *dialect.Dialect, rows []T) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -54,6 +56,10 @@ func saveBatch[T any](ctx context.Context, db *gorm.DB, d *dialect.Dialect, rows
 		// LogStore, a transaction, or a pool that is not pgx's: INSERTs,
 		// batch-sized on LogStore.
 		return db.Create(&rows).Error
+	}
+	table, columns, row, err := copyLayout[T](db)
+	if err != nil {
+		return err
 	}
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
@@ -103,26 +109,43 @@ func copyFrom[T any](ctx context.Context, pool *sql.DB, table string, columns []
 	})
 }
 
-// The COPY column lists. TestCopyColumns checks them against the models.
-// Integers go as int64 so that pgx refuses a value its column cannot hold
+// copyLayout is COPY's table, columns and row values for T, from GORM's
+// parsed schema: every column an INSERT writes, in the schema's order.
+// Integers go as int64 and named string types as string, so that pgx
+// encodes the model's own types and refuses a value its column cannot hold
 // instead of wrapping it.
-var (
-	runColumns = []string{"id", "version", "tenant_id", "app_id", "workflow_id", "type", "triggered_from", "workflow_version",
-		"graph", "inputs", "outputs", "status", "error", "elapsed_time", "total_tokens", "total_steps", "exceptions_count",
-		"created_by_role", "created_by", "created_at", "finished_at"}
-	nodeColumns = []string{"id", "version", "tenant_id", "app_id", "workflow_id", "triggered_from", "workflow_run_id", "index",
-		"predecessor_node_id", "node_execution_id", "node_id", "node_type", "title", "inputs", "process_data", "outputs",
-		"execution_metadata", "status", "error", "elapsed_time", "created_by_role", "created_by", "created_at", "finished_at"}
-)
-
-func runRow(r *models.WorkflowRun) []any {
-	return []any{r.ID, int64(r.Version), r.TenantID, r.AppID, r.WorkflowID, string(r.Type), string(r.TriggeredFrom), r.WorkflowVersion,
-		r.Graph, r.Inputs, r.Outputs, string(r.Status), r.Error, r.ElapsedTime, r.TotalTokens, int64(r.TotalSteps), int64(r.ExceptionsCount),
-		string(r.CreatedByRole), r.CreatedBy, r.CreatedAt, r.FinishedAt}
+func copyLayout[T any](db *gorm.DB) (table string, columns []string, row func(*T) []any, err error) {
+	stmt := &gorm.Statement{DB: db}
+	if err := stmt.Parse(new(T)); err != nil {
+		return "", nil, nil, err
+	}
+	var fields []*schema.Field
+	for _, name := range stmt.Schema.DBNames {
+		if f := stmt.Schema.FieldsByDBName[name]; f.Creatable {
+			fields = append(fields, f)
+			columns = append(columns, name)
+		}
+	}
+	ctx := context.Background()
+	row = func(r *T) []any {
+		rv := reflect.ValueOf(r).Elem()
+		values := make([]any, len(fields))
+		for i, f := range fields {
+			v, _ := f.ValueOf(ctx, rv)
+			values[i] = copyArg(v)
+		}
+		return values
+	}
+	return stmt.Schema.Table, columns, row, nil
 }
 
-func nodeRow(n *models.WorkflowNodeExecution) []any {
-	return []any{n.ID, int64(n.Version), n.TenantID, n.AppID, n.WorkflowID, string(n.TriggeredFrom), n.WorkflowRunID, int64(n.Index),
-		n.PredecessorNodeID, n.NodeExecutionID, n.NodeID, n.NodeType, n.Title, n.Inputs, n.ProcessData, n.Outputs,
-		n.ExecutionMetadata, string(n.Status), n.Error, n.ElapsedTime, string(n.CreatedByRole), n.CreatedBy, n.CreatedAt, n.FinishedAt}
+func copyArg(v any) any {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.String:
+		return rv.String()
+	}
+	return v
 }

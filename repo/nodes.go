@@ -90,7 +90,7 @@ func (n *NodeExecutions) SaveBatch(ctx context.Context, es []models.WorkflowNode
 	if n.tiers != nil {
 		return n.saveTiered(ctx, es)
 	}
-	if err := saveBatch(ctx, n.db, n.d, es, "workflow_node_executions", nodeColumns, nodeRow); err != nil {
+	if err := saveBatch(ctx, n.db, n.d, es); err != nil {
 		return fmt.Errorf("wflog/repo: saving %d node executions: %w", len(es), err)
 	}
 	for _, e := range es {

@@ -53,11 +53,13 @@ var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
 // insertTrigger is the trigger whose presence means the tables are kept.
 const insertTrigger = "wflog_run_stats_insert"
 
-// ErrUnsupported reports a backend without triggers (LogStore).
-var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need PostgreSQL (triggers on workflow_runs)")
+// ErrUnsupported reports a backend the tables are not built for.
+var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need PostgreSQL (triggers on workflow_runs); SQLite and LogStore scan")
 
 // supported reports whether db's backend can keep the tables: PostgreSQL,
-// which alone of wflog's backends has COPY, triggers and PL/pgSQL.
+// which alone of wflog's backends has COPY, statement triggers with
+// transition tables and PL/pgSQL. (SQLite has row triggers; the tables are
+// not built there yet, and SQLite scans.)
 func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Copy | dialect.Transactions) }
 
 // Install creates the derived tables and their triggers if they do not
