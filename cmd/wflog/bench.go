@@ -53,6 +53,11 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	case dialect.LogStore:
 		return errors.New("bench measures PostgreSQL and SQLite: LogStore's timings are SLS's, and the bundled emulator is a test double, not a stand-in for its speed")
 	case dialect.SQLite:
+		if def, _ := defaultDSN(); *dsn == def {
+			fmt.Fprintf(a.stderr, "bench builds a data set of its own, not in the default database %s: give it a file, --dsn sqlite://PATH (or a postgres:// DSN)\n", def)
+			fs.Usage()
+			return errUsage
+		}
 		for _, r := range sqliteRefused {
 			if isSet(fs, r.flag) {
 				fmt.Fprintf(a.stderr, "--%s: not on SQLite: %s\n", r.flag, r.why)

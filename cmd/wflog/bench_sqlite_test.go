@@ -39,6 +39,12 @@ func TestBenchSQLite(t *testing.T) {
 		t.Errorf("bench --reuse with other flags: %d\n%s\n%s", code, out, errOut)
 	}
 
+	// Without --dsn or $WFLOG_DSN, bench would write into the CLI's default
+	// database: it refuses instead, and asks for a file.
+	if code, _, errOut := run(t, map[string]string{"WFLOG_DSN": ""}, "bench", "--runs", "400"); code != 2 || !strings.Contains(errOut, "not in the default database") {
+		t.Errorf("bench on the default database: %d\n%s", code, errOut)
+	}
+
 	// Flags that mean nothing on SQLite are refused before any work.
 	for _, flag := range [][]string{{"--schema", "x"}, {"--grow", "1000"}, {"--ingest-rows", "10"}} {
 		code, _, errOut := run(t, nil, append([]string{"bench", "--dsn", dsn, "--runs", "400"}, flag...)...)
