@@ -3,7 +3,7 @@ package wflog
 import (
 	"gorm.io/gorm"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // errLogStoreAutoMigrate is what AutoMigrate says on LogStore: GORM would

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/dialect/logstoresql"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/logstoretest"
 	"github.com/wflog/wflog/models"

@@ -9,7 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/faults"
 )
 

@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm/callbacks"
 	moderncsqlite "modernc.org/sqlite"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // registerSQLiteDay registers dialect.SQLiteDayFunction with the SQLite

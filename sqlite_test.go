@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
 	"github.com/wflog/wflog/wflogtest"

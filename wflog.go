@@ -34,7 +34,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/models"
 )
 

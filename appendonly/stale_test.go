@@ -14,7 +14,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/logstoretest"
 	"github.com/wflog/wflog/models"

@@ -23,7 +23,7 @@ package appendonly
 import (
 	"gorm.io/gorm"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/schema"
 )

@@ -1,12 +1,12 @@
-// Package dialect knows what differs between wflog's backends — PostgreSQL,
-// Alibaba Cloud SLS LogStore through its PostgreSQL-protocol endpoint, and
-// embedded SQLite — and is the only place that SQL differences live: DSN
-// parsing, capability flags, LIMIT forms, the __time__ bound, day buckets in
-// a time zone, and the latest-version form. Code elsewhere asks Has for a
-// capability or calls a form method; it never compares backend names. The LogStore database/sql driver (the
-// statement checks, literal rendering and wire) is its own package,
-// dialect/logstoresql, which knows nothing of GORM; importing dialect
-// registers it with database/sql as "logstore".
+// Package dialect names wflog's backends — PostgreSQL, Alibaba Cloud SLS
+// LogStore through its PostgreSQL-protocol endpoint, and embedded SQLite —
+// and reads their DSNs. Everything that differs between the backends in SQL
+// lives in wflog's internal packages; this package is what a user of the
+// library touches: Parse a DSN, pick a Backend, install New(cfg) on a
+// *gorm.DB (wflog.Open does it), find it later with Of, and ask Has about
+// the one capability a caller may need to know, ReadsOwnWrites. Importing
+// dialect registers the LogStore database/sql driver as "logstore" (the
+// driver itself is dialect/logstoresql, which knows nothing of GORM).
 //
 //	cfg, err := dialect.Parse("logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/my-project")
 //	if err != nil { … }              // the error never shows the secret
@@ -15,175 +15,104 @@
 package dialect
 
 import (
-	"sync"
-	"time"
+	"database/sql/driver"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
+
+	"github.com/wflog/wflog/internal/dialect"
 )
 
-// Backend is the kind of database behind a *gorm.DB.
-type Backend uint8
+// Backend is the kind of database behind a *gorm.DB. Its String method
+// names it ("PostgreSQL", "LogStore", "SQLite").
+type Backend = dialect.Backend
 
 // The backends wflog speaks.
 const (
-	PostgreSQL Backend = iota + 1
-	LogStore
-	SQLite
+	PostgreSQL Backend = dialect.PostgreSQL
+	LogStore   Backend = dialect.LogStore
+	SQLite     Backend = dialect.SQLite
 )
 
-func (b Backend) String() string {
-	switch b {
-	case PostgreSQL:
-		return "PostgreSQL"
-	case LogStore:
-		return "LogStore"
-	case SQLite:
-		return "SQLite"
-	}
-	return "unknown backend"
-}
+// Config is a parsed DSN. Its exported fields:
+//
+//	Backend        Backend       // which backend the DSN names
+//	ConnString     string        // what the driver connects with; contains the secret: never log it
+//	BatchSize      int           // LogStore's batch=N: rows per INSERT (default 1)
+//	MaxConns       int           // max_conns=N: open-connection limit (LogStore default DefaultLogStoreMaxConns)
+//	ConnectTimeout time.Duration // connect_timeout=SECONDS (default DefaultConnectTimeout; 0: no bound)
+//	Path           string        // a SQLite DSN's database file, or ":memory:"
+//
+// Printing a Config (%v, %s, %#v) shows the DSN with its secret redacted.
+type Config = dialect.Config
 
-// Feature is one capability a backend may have. Code that needs one asks
-// Has instead of comparing backend names.
-type Feature uint32
+// Dialect is what wflog installs on a *gorm.DB with db.Use: the backend's
+// SQL forms and checks. Its methods a caller may use:
+//
+//	Backend() Backend        // which backend the dialect speaks to
+//	Has(f Feature) bool      // whether the backend has every feature in f
+//
+// (Its other methods are wflog's own plumbing.)
+type Dialect = dialect.Dialect
 
-// Capabilities that differ between the backends. Each is read somewhere:
-// a flag nothing asks for is not declared.
+// Feature is a capability a backend may have, asked with Dialect.Has.
+type Feature = dialect.Feature
+
+// ReadsOwnWrites: a write is readable as soon as it returns (PostgreSQL and
+// SQLite; LogStore indexes a written row a few seconds later).
+const ReadsOwnWrites Feature = dialect.ReadsOwnWrites
+
+// UnsupportedError names what the backend cannot do (What) and what to do
+// instead (Instead). It matches ErrUnsupported with errors.Is.
+type UnsupportedError = dialect.UnsupportedError
+
+// ErrUnsupported matches every refusal of an operation the backend cannot
+// perform; errors.Is(err, ErrUnsupported) reports one.
+var ErrUnsupported = dialect.ErrUnsupported
+
+// Defaults and limits.
 const (
-	Transactions   Feature = 1 << iota // BEGIN … COMMIT with atomicity
-	Returning                          // INSERT … RETURNING
-	Delete                             // DELETE statements
-	Copy                               // COPY … FROM STDIN (through pgx)
-	Lateral                            // CROSS JOIN LATERAL: EachDay's per-day ranges
-	RowValues                          // row comparisons, (a, b) < (x, y)
-	ReadsOwnWrites                     // a write is readable as soon as it returns
-	Unbounded                          // a query may return any number of rows
-	ModifyingCTE                       // WITH gone AS (DELETE … RETURNING …) SELECT …
-	Nulls                              // a NULL is stored as NULL (LogStore reads it back as '')
-	Keys                               // primary keys: a duplicate (id, version) is refused
-	Placeholders                       // parameters bound by the server, up to MaxParameters
-	WriteLock                          // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
-	// ArrivalTime: the backend stamps each row with when it received it
-	// (LogStore's __time__), and its TTL and time window read that stamp:
-	// a copied row's age restarts on the target.
-	ArrivalTime
-	InformationSchema // information_schema describes the tables (PostgreSQL: Dify's own database)
-	FieldIndexes      // columns are SLS field indexes, configured outside SQL (wflog.CheckLogStore reads them)
+	// DefaultConnectTimeout bounds a new connection when the DSN sets no
+	// connect_timeout.
+	DefaultConnectTimeout = dialect.DefaultConnectTimeout
+	// DefaultLogStoreMaxConns is LogStore's pool limit when the DSN sets no
+	// max_conns: its limit of concurrent analytic queries per project.
+	DefaultLogStoreMaxConns = dialect.DefaultLogStoreMaxConns
+	// DefaultSQLiteBusyTimeout is how long a SQLite statement waits for a
+	// lock held by another connection.
+	DefaultSQLiteBusyTimeout = dialect.DefaultSQLiteBusyTimeout
+	// DefaultSQLiteMaxConns is SQLite's pool limit: one writer.
+	DefaultSQLiteMaxConns = dialect.DefaultSQLiteMaxConns
+	// MaxPage is the largest count in LogStore's "LIMIT offset, count" form.
+	MaxPage = dialect.MaxPage
+	// MaxLimit is the largest LIMIT LogStore accepts.
+	MaxLimit = dialect.MaxLimit
+	// DriverName is the name the LogStore driver is registered under with
+	// database/sql.
+	DriverName = dialect.DriverName
 )
 
-const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | InformationSchema
-	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock
-	logStoreFeatures = ArrivalTime | FieldIndexes
-)
+// Parse reads a DSN: postgres:// or postgresql:// URLs and key=value
+// strings for PostgreSQL, logstore:// for LogStore, sqlite: for SQLite.
+// Errors name the problem and show the DSN with its secret redacted.
+func Parse(dsn string) (Config, error) { return dialect.Parse(dsn) }
 
-// Dialect is a backend's capabilities and SQL forms. It is also the GORM
-// plugin that installs the backend's rules on a *gorm.DB; Of finds it again.
-type Dialect struct {
-	backend   Backend
-	features  Feature
-	batch     int
-	maxParams int
-
-	// The backend's forms: the only per-backend code paths, chosen once in New.
-	install func(*gorm.DB) error
-	day     func(column clause.Column, loc *time.Location) clause.Expression
-	// latestRows chooses the latest versions for aggregates (Choice.Columns),
-	// and for every read where rowsLatest is nil.
-	latestRows func(stmt *gorm.Statement, v Versioned, from clause.Expression, c Choice, among []clause.Expression)
-	rowsLatest func(stmt *gorm.Statement, v Versioned, c Choice)
-
-	// schemas caches parsed destination types for LogStore's time-column hints.
-	schemas sync.Map
-}
+// Redact returns dsn with its secret replaced by xxxxx, for logs and
+// errors; dsn need not be valid.
+func Redact(dsn string) string { return dialect.Redact(dsn) }
 
 // New returns the dialect for cfg's backend.
-func New(cfg Config) *Dialect {
-	d := &Dialect{backend: cfg.Backend}
-	switch cfg.Backend {
-	case LogStore:
-		d.features = logStoreFeatures
-		d.batch = max(cfg.BatchSize, 1)
-		d.install = d.installLogStore
-		d.day = logStoreDay
-		d.latestRows = d.rankedLatest
-	case SQLite:
-		d.features = sqliteFeatures
-		d.maxParams = 32766 // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32
-		d.install = installSQLite
-		d.day = sqliteDay
-		d.latestRows = groupedLatest
-		d.rowsLatest = d.probeLatest
-	default:
-		d.backend = PostgreSQL
-		d.features = postgresFeatures
-		d.maxParams = 65535
-		d.install = func(*gorm.DB) error { return nil }
-		d.day = postgresDay
-		d.latestRows = distinctLatest
-		d.rowsLatest = d.probeLatest
-	}
-	return d
-}
-
-// Backend reports which backend the dialect speaks to.
-func (d *Dialect) Backend() Backend { return d.backend }
-
-// Has reports whether the backend has every feature in f.
-func (d *Dialect) Has(f Feature) bool { return d.features&f == f }
-
-// BatchSize is how many rows one INSERT statement may carry on this backend:
-// the DSN's batch=N on LogStore (default 1, one row per statement as LogStore
-// is documented to accept), 0 (no limit of ours) elsewhere.
-func (d *Dialect) BatchSize() int { return d.batch }
-
-// MaxParameters is the most bound parameters one statement may carry
-// where the backend binds them (Placeholders): PostgreSQL's 65,535,
-// SQLite's 32,766; 0 elsewhere.
-func (d *Dialect) MaxParameters() int { return d.maxParams }
-
-// MaxRows is the most rows one query may return: LogStore's largest LIMIT,
-// or 0 where a query may return any number (Unbounded).
-func (d *Dialect) MaxRows() int {
-	if d.Has(Unbounded) {
-		return 0
-	}
-	return MaxLimit
-}
-
-// MaxPageRows is the most rows one page of a paged read should ask for:
-// LogStore's MaxPage (the largest count of its "LIMIT offset, count"
-// form), or 0 where a query may return any number (Unbounded).
-func (d *Dialect) MaxPageRows() int {
-	if d.Has(Unbounded) {
-		return 0
-	}
-	return MaxPage
-}
-
-const pluginName = "wflog:dialect"
-
-// Name is the GORM plugin name.
-func (d *Dialect) Name() string { return pluginName }
-
-// Initialize installs the backend's rules on db. On PostgreSQL there is
-// nothing to install; on LogStore it registers the callbacks that keep every
-// statement within LogStore's rules; on SQLite, the binding of times as
-// fixed-width UTC text (see BindTime).
-func (d *Dialect) Initialize(db *gorm.DB) error { return d.install(db) }
-
-var postgresDialect = New(Config{Backend: PostgreSQL})
+func New(cfg Config) *Dialect { return dialect.New(cfg) }
 
 // Of returns the dialect installed on db, or PostgreSQL's when none is: a
 // *gorm.DB opened by hand with gorm's postgres driver speaks PostgreSQL.
-func Of(db *gorm.DB) *Dialect {
-	if db != nil && db.Config != nil {
-		if p, ok := db.Config.Plugins[pluginName]; ok {
-			if d, ok := p.(*Dialect); ok {
-				return d
-			}
-		}
-	}
-	return postgresDialect
-}
+func Of(db *gorm.DB) *Dialect { return dialect.Of(db) }
+
+// WrapLogStore returns a connector that checks and renders every statement
+// LogStore's way over inner (see logstoresql.Wrap).
+func WrapLogStore(inner driver.Connector) driver.Connector { return dialect.WrapLogStore(inner) }
+
+// IsPrimaryKeyViolation reports whether err is the database refusing a row
+// because its primary key is taken (another writer stored the same id and
+// version): SQLSTATE 23505 on a *_pkey constraint on PostgreSQL,
+// SQLITE_CONSTRAINT_PRIMARYKEY on SQLite.
+func IsPrimaryKeyViolation(err error) bool { return dialect.IsPrimaryKeyViolation(err) }

@@ -36,7 +36,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // Policy says what a failed mirror write does to the call that made it.

@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/mirror"
 	"github.com/wflog/wflog/models"
 )

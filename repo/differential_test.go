@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/internal/workload"
 	"github.com/wflog/wflog/models"

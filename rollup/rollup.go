@@ -28,7 +28,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 //go:embed schema.sql

@@ -5,7 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/scopes"

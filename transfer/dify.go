@@ -12,7 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/models"
 )
 

@@ -25,7 +25,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // SQLite opens a wflog database in a file of tb's temporary directory,

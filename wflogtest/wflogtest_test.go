@@ -10,7 +10,7 @@ import (
 	"github.com/DATA-DOG/go-sqlmock"
 	"github.com/google/uuid"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/wflogtest"
 )

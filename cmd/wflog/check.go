@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // runCheck probes a LogStore's logstores for the field index wflog needs.

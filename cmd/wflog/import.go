@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/transfer"
 )
 

@@ -31,7 +31,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 )
 
 // defaultDSN is where every command works without --dsn or $WFLOG_DSN:

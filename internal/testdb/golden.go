@@ -20,7 +20,7 @@ import (
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/appendonly"
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/wflogtest"
 )
 

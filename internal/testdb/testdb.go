@@ -20,8 +20,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
-	"github.com/wflog/wflog/dialect"
 	"github.com/wflog/wflog/dialect/logstoresql"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/logstoretest"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/logstoretest"
 )
 
