@@ -16,9 +16,11 @@ package dialect
 
 import (
 	"database/sql/driver"
+	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/wflog/wflog/dialect/logstoresql"
 	"github.com/wflog/wflog/internal/dialect"
 )
 
@@ -69,26 +71,27 @@ type UnsupportedError = dialect.UnsupportedError
 // perform; errors.Is(err, ErrUnsupported) reports one.
 var ErrUnsupported = dialect.ErrUnsupported
 
-// Defaults and limits.
+// Defaults and limits (the same values as wflog's internal ones; a test
+// checks that they agree).
 const (
 	// DefaultConnectTimeout bounds a new connection when the DSN sets no
 	// connect_timeout.
-	DefaultConnectTimeout = dialect.DefaultConnectTimeout
+	DefaultConnectTimeout = 10 * time.Second
 	// DefaultLogStoreMaxConns is LogStore's pool limit when the DSN sets no
 	// max_conns: its limit of concurrent analytic queries per project.
-	DefaultLogStoreMaxConns = dialect.DefaultLogStoreMaxConns
+	DefaultLogStoreMaxConns = 15
 	// DefaultSQLiteBusyTimeout is how long a SQLite statement waits for a
 	// lock held by another connection.
-	DefaultSQLiteBusyTimeout = dialect.DefaultSQLiteBusyTimeout
+	DefaultSQLiteBusyTimeout = 10 * time.Second
 	// DefaultSQLiteMaxConns is SQLite's pool limit: one writer.
-	DefaultSQLiteMaxConns = dialect.DefaultSQLiteMaxConns
+	DefaultSQLiteMaxConns = 1
 	// MaxPage is the largest count in LogStore's "LIMIT offset, count" form.
-	MaxPage = dialect.MaxPage
+	MaxPage = logstoresql.MaxPage
 	// MaxLimit is the largest LIMIT LogStore accepts.
-	MaxLimit = dialect.MaxLimit
+	MaxLimit = logstoresql.MaxLimit
 	// DriverName is the name the LogStore driver is registered under with
 	// database/sql.
-	DriverName = dialect.DriverName
+	DriverName = "logstore"
 )
 
 // Parse reads a DSN: postgres:// or postgresql:// URLs and key=value

@@ -61,7 +61,7 @@ type Result struct {
 	NodeExecutions TableResult
 	Resumed        bool // the run continued from Options.StateFile
 	// RenewedTime is set when the target stamps rows with their arrival
-	// (dialect.ArrivalTime: LogStore's __time__): each row written got the
+	// (LogStore's __time__): each row written got the
 	// time it was received, so the logstore's TTL counts from the copy, not
 	// from the row's created_at.
 	RenewedTime bool
