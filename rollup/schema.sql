@@ -96,6 +96,8 @@ CREATE TABLE IF NOT EXISTS wflog_run_bucket_deltas (
     tokens         bigint       NOT NULL
 );
 CREATE INDEX IF NOT EXISTS wflog_run_bucket_deltas_app ON wflog_run_bucket_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_bucket_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
 
 CREATE TABLE IF NOT EXISTS wflog_run_status_deltas (
     tenant_id      uuid         NOT NULL,
@@ -107,6 +109,8 @@ CREATE TABLE IF NOT EXISTS wflog_run_status_deltas (
     runs           bigint       NOT NULL
 );
 CREATE INDEX IF NOT EXISTS wflog_run_status_deltas_app ON wflog_run_status_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_status_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
 
 -- Bits to OR into wflog_run_users (OR is idempotent: a mark folded twice,
 -- or both folded and pending, counts once).
@@ -120,6 +124,8 @@ CREATE TABLE IF NOT EXISTS wflog_run_user_deltas (
     buckets        bit(96)      NOT NULL
 );
 CREATE INDEX IF NOT EXISTS wflog_run_user_deltas_app ON wflog_run_user_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_user_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
 
 -- The counts as of now: sum runs and tokens (and OR buckets) per key.
 CREATE OR REPLACE VIEW wflog_run_buckets_now AS
@@ -275,10 +281,13 @@ BEGIN
     WHERE NOT EXISTS (SELECT FROM wflog_run_users u WHERE (u.tenant_id, u.app_id, u.finished, u.day, u.triggered_from, u.created_by)
         = (m.tenant_id, m.app_id, m.finished, m.day, m.triggered_from, m.created_by) AND u.buckets | m.buckets = u.buckets);
     -- Now and then a writer folds the deltas into the counts, unless
-    -- another compaction is running. Not under REPEATABLE READ or
-    -- SERIALIZABLE: there, a fold could fail the writer's transaction with
-    -- a serialization error.
-    IF random() < 1.0 / 32 AND current_setting('transaction_isolation') = 'read committed' THEN
+    -- another compaction is running: one statement in 32, and every
+    -- statement of 64 versions or more (a batch leaves many deltas, which
+    -- every read would add up until the next fold). Not under REPEATABLE
+    -- READ or SERIALIZABLE: there, a fold could fail the writer's
+    -- transaction with a serialization error.
+    IF (random() < 1.0 / 32 OR (SELECT count(*) FROM new_rows) >= 64)
+        AND current_setting('transaction_isolation') = 'read committed' THEN
         PERFORM wflog_run_stats_compact();
     END IF;
     RETURN NULL;
