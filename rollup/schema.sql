@@ -275,11 +275,8 @@ BEGIN
         SELECT tenant_id, app_id, finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
         FROM joined GROUP BY 1, 2, 3, 4, 5, 6
     )
-    -- A mark the users table already has is not repeated (a read: no lock).
     INSERT INTO wflog_run_user_deltas (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
-    SELECT m.* FROM marks m
-    WHERE NOT EXISTS (SELECT FROM wflog_run_users u WHERE (u.tenant_id, u.app_id, u.finished, u.day, u.triggered_from, u.created_by)
-        = (m.tenant_id, m.app_id, m.finished, m.day, m.triggered_from, m.created_by) AND u.buckets | m.buckets = u.buckets);
+    SELECT * FROM marks;
     -- Now and then a writer folds the deltas into the counts, unless
     -- another compaction is running: one statement in 32, and every
     -- statement of 64 versions or more (a batch leaves many deltas, which
