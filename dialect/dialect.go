@@ -64,12 +64,18 @@ const (
 	Keys                               // primary keys: a duplicate (id, version) is refused
 	Placeholders                       // parameters bound by the server, up to MaxParameters
 	WriteLock                          // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
+	// ArrivalTime: the backend stamps each row with when it received it
+	// (LogStore's __time__), and its TTL and time window read that stamp:
+	// a copied row's age restarts on the target.
+	ArrivalTime
+	InformationSchema // information_schema describes the tables (PostgreSQL: Dify's own database)
+	FieldIndexes      // columns are SLS field indexes, configured outside SQL (wflog.CheckLogStore reads them)
 )
 
 const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | InformationSchema
 	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock
-	logStoreFeatures = Feature(0)
+	logStoreFeatures = ArrivalTime | FieldIndexes
 )
 
 // Dialect is a backend's capabilities and SQL forms. It is also the GORM
@@ -144,6 +150,16 @@ func (d *Dialect) MaxRows() int {
 		return 0
 	}
 	return MaxLimit
+}
+
+// MaxPageRows is the most rows one page of a paged read should ask for:
+// LogStore's MaxPage (the largest count of its "LIMIT offset, count"
+// form), or 0 where a query may return any number (Unbounded).
+func (d *Dialect) MaxPageRows() int {
+	if d.Has(Unbounded) {
+		return 0
+	}
+	return MaxPage
 }
 
 const pluginName = "wflog:dialect"
