@@ -68,7 +68,14 @@ const (
 )
 
 // Tables lists the derived tables.
-var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable, BucketDeltasTable, StatusDeltasTable, UserDeltasTable}
+var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
+
+// DeltaTables lists the tables of pending changes beside them, on
+// PostgreSQL.
+var DeltaTables = []string{BucketDeltasTable, StatusDeltasTable, UserDeltasTable}
+
+// pgTables is every table of schema.sql.
+func pgTables() []string { return append(append([]string{}, Tables...), DeltaTables...) }
 
 // insertTrigger is the trigger whose presence means the tables are kept.
 const insertTrigger = "wflog_run_stats_insert"
@@ -158,8 +165,8 @@ func installed(db *gorm.DB) (bool, error) {
 		return false, nil
 	}
 	var tables int64
-	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(Tables, ",")+"}").Scan(&tables).Error
-	return tables == int64(len(Tables)), err
+	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(pgTables(), ",")+"}").Scan(&tables).Error
+	return tables == int64(len(pgTables())), err
 }
 
 // Rebuild recomputes the derived tables from workflow_runs, in one
@@ -243,7 +250,7 @@ FROM workflow_runs WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
 // fill empties the derived tables and computes them from workflow_runs.
 func fill(tx *gorm.DB) error {
 	for _, stmt := range []string{
-		`TRUNCATE ` + strings.Join(Tables, ", "),
+		`TRUNCATE ` + strings.Join(pgTables(), ", "),
 		`INSERT INTO ` + StateTable + ` (id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens) ` + expectedState,
 		`INSERT INTO ` + BucketsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
 SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5
@@ -253,7 +260,7 @@ SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(
 SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) FROM ` + StateTable + `
 CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start) GROUP BY 1, 2, 3, 4, 5, 6`,
 		`INSERT INTO ` + UsersTable + ` (tenant_id, app_id, finished, day, triggered_from, created_by, buckets) ` + expectedUsers,
-		`ANALYZE ` + strings.Join(Tables, ", "),
+		`ANALYZE ` + strings.Join(pgTables(), ", "),
 	} {
 		if err := tx.Exec(stmt).Error; err != nil {
 			return err
