@@ -51,24 +51,26 @@ type Feature uint32
 // Capabilities that differ between the backends. Each is read somewhere:
 // a flag nothing asks for is not declared.
 const (
-	Transactions   Feature = 1 << iota // BEGIN … COMMIT with atomicity
-	Returning                          // INSERT … RETURNING
-	Delete                             // DELETE statements
-	Copy                               // COPY … FROM STDIN (through pgx)
-	Lateral                            // CROSS JOIN LATERAL: EachDay's per-day ranges
-	RowValues                          // row comparisons, (a, b) < (x, y)
-	ReadsOwnWrites                     // a write is readable as soon as it returns
-	Unbounded                          // a query may return any number of rows
-	ModifyingCTE                       // WITH gone AS (DELETE … RETURNING …) SELECT …
-	Nulls                              // a NULL is stored as NULL (LogStore reads it back as '')
-	Keys                               // primary keys: a duplicate (id, version) is refused
-	Placeholders                       // parameters bound by the server, up to MaxParameters
-	WriteLock                          // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
+	Transactions      Feature = 1 << iota // BEGIN … COMMIT with atomicity
+	Returning                             // INSERT … RETURNING
+	Delete                                // DELETE statements
+	Copy                                  // COPY … FROM STDIN (through pgx)
+	Lateral                               // CROSS JOIN LATERAL: EachDay's per-day ranges
+	RowValues                             // row comparisons, (a, b) < (x, y)
+	ReadsOwnWrites                        // a write is readable as soon as it returns
+	Unbounded                             // a query may return any number of rows
+	ModifyingCTE                          // WITH gone AS (DELETE … RETURNING …) SELECT …
+	Nulls                                 // a NULL is stored as NULL (LogStore reads it back as '')
+	Keys                                  // primary keys: a duplicate (id, version) is refused
+	Placeholders                          // parameters bound by the server, up to MaxParameters
+	WriteLock                             // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
+	Triggers                              // triggers on tables fire for every writer's rows (package rollup)
+	StatementTriggers                     // statement triggers with transition tables, PL/pgSQL (rollup's PostgreSQL form)
 )
 
 const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders
-	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | Triggers | StatementTriggers
+	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock | Triggers
 	logStoreFeatures = Feature(0)
 )
 

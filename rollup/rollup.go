@@ -54,13 +54,12 @@ var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
 const insertTrigger = "wflog_run_stats_insert"
 
 // ErrUnsupported reports a backend the tables are not built for.
-var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need PostgreSQL (triggers on workflow_runs); SQLite and LogStore scan")
+var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need triggers on workflow_runs (PostgreSQL or SQLite); LogStore scans")
 
-// supported reports whether db's backend can keep the tables: PostgreSQL,
-// which alone of wflog's backends has COPY, statement triggers with
-// transition tables and PL/pgSQL. (SQLite has row triggers; the tables are
-// not built there yet, and SQLite scans.)
-func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Copy | dialect.Transactions) }
+// supported reports whether db's backend can keep the tables: one with
+// triggers, PostgreSQL (statement triggers, schema.sql) and SQLite (row
+// triggers, schema_sqlite.sql). LogStore has none and scans.
+func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Triggers | dialect.Transactions) }
 
 // Install creates the derived tables and their triggers if they do not
 // exist, and fills them from the rows workflow_runs already holds. It locks
@@ -71,6 +70,9 @@ func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Copy | dial
 func Install(ctx context.Context, db *gorm.DB) error {
 	if !supported(db) {
 		return ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return installSQLite(ctx, db)
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
@@ -108,6 +110,9 @@ func Installed(ctx context.Context, db *gorm.DB) (bool, error) {
 }
 
 func installed(db *gorm.DB) (bool, error) {
+	if SQLiteForm(db) {
+		return installedSQLite(db)
+	}
 	var n int64
 	err := db.Raw(`SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('workflow_runs') AND tgname = ? AND NOT tgisinternal AND tgenabled <> 'D'`, insertTrigger).
 		Scan(&n).Error
@@ -129,6 +134,9 @@ func installed(db *gorm.DB) (bool, error) {
 func Rebuild(ctx context.Context, db *gorm.DB) error {
 	if !supported(db) {
 		return ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return rebuildSQLite(ctx, db)
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
@@ -227,6 +235,9 @@ const maxExamples = 10
 func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 	if !supported(db) {
 		return Difference{}, ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return verifySQLite(ctx, db)
 	}
 	var d Difference
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
