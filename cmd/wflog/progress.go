@@ -35,6 +35,9 @@ func newProgress(w io.Writer, total int64, unit string) *progress {
 
 // add records n more done, and redraws when it is time to.
 func (p *progress) add(n int64) {
+	if n == 0 && !p.lastDraw.IsZero() {
+		return // nothing new to draw (the final 100% line would repeat)
+	}
 	p.done += n
 	now := p.now()
 	every := 5 * time.Second
