@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
@@ -18,10 +19,14 @@ import (
 //
 //	go test ./rollup -run '^$' -bench SQLiteSave -benchtime 2000x -count 3
 func BenchmarkSQLiteSave(b *testing.B) {
-	for _, triggers := range []bool{true, false} {
+	for _, c := range []struct{ triggers, prepared bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+		triggers := c.triggers
 		name := "triggers"
 		if !triggers {
 			name = "no-triggers"
+		}
+		if c.prepared {
+			name += "-prepared"
 		}
 		b.Run(name, func(b *testing.B) {
 			db := wflogtest.SQLite(b)
@@ -31,6 +36,9 @@ func BenchmarkSQLiteSave(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+			}
+			if c.prepared {
+				db = db.Session(&gorm.Session{PrepareStmt: true})
 			}
 			runs := repo.NewRuns(db)
 			tenant, app := uuid.New(), uuid.New()
