@@ -190,4 +190,22 @@ CREATE TRIGGER IF NOT EXISTS wflog_run_stats_delete AFTER DELETE ON workflow_run
     DELETE FROM wflog_run_users WHERE tenant_id = OLD.tenant_id AND app_id = OLD.app_id AND finished IN (0, 1)
         AND day = @date(OLD.created_at) AND triggered_from = OLD.triggered_from AND created_by = OLD.created_by
         AND am = 0 AND pm = 0;
+    -- (After an UPDATE, where the row's new values go through this too, the
+    -- bit is set where a version is.)
+    INSERT INTO wflog_run_users (tenant_id, app_id, finished, day, triggered_from, created_by, am, pm)
+    SELECT OLD.tenant_id, OLD.app_id, k.column1, @date(OLD.created_at), OLD.triggered_from, OLD.created_by, @am(OLD.created_at), @pm(OLD.created_at)
+    FROM (VALUES (0), (1)) k
+    WHERE EXISTS (SELECT 1 FROM workflow_runs r
+            WHERE r.tenant_id = OLD.tenant_id AND r.app_id = OLD.app_id
+                AND r.created_at >= @bucket(OLD.created_at) AND r.created_at < @next(OLD.created_at)
+                AND r.triggered_from = OLD.triggered_from AND r.created_by = OLD.created_by
+                AND (k.column1 = 0 OR r.finished_at IS NOT NULL))
+    ORDER BY 1
+    ON CONFLICT (tenant_id, app_id, finished, day, triggered_from, created_by) DO UPDATE
+        SET am = am | excluded.am, pm = pm | excluded.pm
+        WHERE (am | excluded.am) <> am OR (pm | excluded.pm) <> pm;
 END;
+
+-- A row changed in place (wflog never does; another writer might): Install
+-- adds wflog_run_stats_update, whose body is the delete trigger's run for
+-- the row's old values and then for its new ones.

@@ -19,7 +19,22 @@ var sqliteScript string
 // sqliteSchema is schema_sqlite.sql with its time macros expanded into
 // plain SQLite expressions, so that the triggers need no function of
 // wflog's and fire for any writer.
-var sqliteSchema = expandSQLite(sqliteScript)
+var sqliteSchema = expandSQLite(sqliteScript + updateTrigger(sqliteScript))
+
+// updateTrigger is wflog_run_stats_update: the delete trigger's body for
+// OLD, then for NEW. Each recomputes from the rows as they now are, so the
+// two together move the counts from the old values to the new.
+func updateTrigger(script string) string {
+	const head = "CREATE TRIGGER IF NOT EXISTS wflog_run_stats_delete AFTER DELETE ON workflow_runs FOR EACH ROW BEGIN\n"
+	i := strings.Index(script, head)
+	if i < 0 {
+		panic("rollup: schema_sqlite.sql has no delete trigger")
+	}
+	body := script[i+len(head):]
+	body = body[:strings.Index(body, "\nEND;")+1]
+	return "\nCREATE TRIGGER IF NOT EXISTS wflog_run_stats_update AFTER UPDATE ON workflow_runs FOR EACH ROW BEGIN\n" +
+		body + strings.ReplaceAll(body, "OLD.", "NEW.") + "END;\n"
+}
 
 var sqliteMacro = regexp.MustCompile(`@(bucket|day|date|am|pm|next)\(([\w.]+)\)`)
 

@@ -193,6 +193,37 @@ func TestSQLiteOtherWriters(t *testing.T) {
 	})
 }
 
+// TestSQLiteUpdateInPlace changes versions in place, as wflog never does
+// and another writer might: status, tokens, finished_at, created_at (to
+// another day) and created_by.
+func TestSQLiteUpdateInPlace(t *testing.T) {
+	db := testdb.OpenDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "wflog.db")) // without the append-only guard
+	ctx := context.Background()
+	g := generator(17)
+	var all []models.WorkflowRun
+	for i := 0; i < 40; i++ {
+		all = append(all, g.Run(i).Runs...)
+	}
+	if err := repo.NewRuns(db).SaveBatch(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`UPDATE workflow_runs SET status = 'failed', total_tokens = 1 WHERE id IN (SELECT id FROM workflow_runs LIMIT 5)`,
+		`UPDATE workflow_runs SET finished_at = NULL WHERE id IN (SELECT id FROM workflow_runs WHERE finished_at IS NOT NULL LIMIT 5)`,
+		`UPDATE workflow_runs SET created_at = substr(created_at, 1, 8) || '28 23:50:00.000000' WHERE id IN (SELECT id FROM workflow_runs LIMIT 3 OFFSET 20)`,
+		`UPDATE workflow_runs SET created_by = ? WHERE id IN (SELECT id FROM workflow_runs LIMIT 4 OFFSET 40)`,
+	} {
+		var args []any
+		if strings.Contains(sql, "?") {
+			args = append(args, uuid.New())
+		}
+		if err := db.Exec(sql, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+		mustMatch(t, db)
+	}
+}
+
 // TestSQLiteVerifyRebuild: drift is reported, with examples, and Rebuild
 // puts it right.
 func TestSQLiteVerifyRebuild(t *testing.T) {
@@ -238,6 +269,7 @@ func TestSQLiteInstallFillsAndFallback(t *testing.T) {
 	for _, sql := range []string{
 		`DROP TRIGGER wflog_run_stats_insert`,
 		`DROP TRIGGER wflog_run_stats_delete`,
+		`DROP TRIGGER wflog_run_stats_update`,
 		`DROP TABLE wflog_run_state`, `DROP TABLE wflog_run_buckets`, `DROP TABLE wflog_run_statuses`, `DROP TABLE wflog_run_users`,
 	} {
 		if err := db.Exec(sql).Error; err != nil {
