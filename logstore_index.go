@@ -112,7 +112,7 @@ var ErrLogStoreIndex = errors.New("logstore field index is not what wflog needs"
 // maximum text length — is a note. On an empty logstore, analytics is
 // verified only as far as SLS refuses SQL over fields without it.
 func CheckLogStore(ctx context.Context, db *gorm.DB) ([]LogStoreCheck, error) {
-	if dialect.Of(db).Backend() != dialect.LogStore {
+	if !dialect.Of(db).Has(dialect.FieldIndexes) {
 		return nil, fmt.Errorf("wflog: CheckLogStore checks LogStore field indexes; this database is %s", dialect.Of(db).Backend())
 	}
 	want := LogStoreIndexes()

@@ -51,27 +51,33 @@ type Feature uint32
 // Capabilities that differ between the backends. Each is read somewhere:
 // a flag nothing asks for is not declared.
 const (
-	Transactions      Feature = 1 << iota // BEGIN … COMMIT with atomicity
-	Returning                             // INSERT … RETURNING
-	Delete                                // DELETE statements
-	Copy                                  // COPY … FROM STDIN (through pgx)
-	Lateral                               // CROSS JOIN LATERAL: EachDay's per-day ranges
-	RowValues                             // row comparisons, (a, b) < (x, y)
-	ReadsOwnWrites                        // a write is readable as soon as it returns
-	Unbounded                             // a query may return any number of rows
-	ModifyingCTE                          // WITH gone AS (DELETE … RETURNING …) SELECT …
-	Nulls                                 // a NULL is stored as NULL (LogStore reads it back as '')
-	Keys                                  // primary keys: a duplicate (id, version) is refused
-	Placeholders                          // parameters bound by the server, up to MaxParameters
-	WriteLock                             // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
-	Triggers                              // triggers on tables fire for every writer's rows (package rollup)
-	StatementTriggers                     // statement triggers with transition tables, PL/pgSQL (rollup's PostgreSQL form)
+	Transactions   Feature = 1 << iota // BEGIN … COMMIT with atomicity
+	Returning                          // INSERT … RETURNING
+	Delete                             // DELETE statements
+	Copy                               // COPY … FROM STDIN (through pgx)
+	Lateral                            // CROSS JOIN LATERAL: EachDay's per-day ranges
+	RowValues                          // row comparisons, (a, b) < (x, y)
+	ReadsOwnWrites                     // a write is readable as soon as it returns
+	Unbounded                          // a query may return any number of rows
+	ModifyingCTE                       // WITH gone AS (DELETE … RETURNING …) SELECT …
+	Nulls                              // a NULL is stored as NULL (LogStore reads it back as '')
+	Keys                               // primary keys: a duplicate (id, version) is refused
+	Placeholders                       // parameters bound by the server, up to MaxParameters
+	WriteLock                          // BEGIN takes the one write lock (SQLite's BEGIN IMMEDIATE)
+	// ArrivalTime: the backend stamps each row with when it received it
+	// (LogStore's __time__), and its TTL and time window read that stamp:
+	// a copied row's age restarts on the target.
+	ArrivalTime
+	InformationSchema // information_schema describes the tables (PostgreSQL: Dify's own database)
+	FieldIndexes      // columns are SLS field indexes, configured outside SQL (wflog.CheckLogStore reads them)
+	Triggers          // triggers on tables fire for every writer's rows (package rollup)
+	StatementTriggers // statement triggers with transition tables, PL/pgSQL (rollup's PostgreSQL form)
 )
 
 const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | Triggers | StatementTriggers
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | InformationSchema | Triggers | StatementTriggers
 	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock | Triggers
-	logStoreFeatures = Feature(0)
+	logStoreFeatures = ArrivalTime | FieldIndexes
 )
 
 // Dialect is a backend's capabilities and SQL forms. It is also the GORM
@@ -146,6 +152,16 @@ func (d *Dialect) MaxRows() int {
 		return 0
 	}
 	return MaxLimit
+}
+
+// MaxPageRows is the most rows one page of a paged read should ask for:
+// LogStore's MaxPage (the largest count of its "LIMIT offset, count"
+// form), or 0 where a query may return any number (Unbounded).
+func (d *Dialect) MaxPageRows() int {
+	if d.Has(Unbounded) {
+		return 0
+	}
+	return MaxPage
 }
 
 const pluginName = "wflog:dialect"

@@ -15,27 +15,33 @@ import (
 // WorkflowRun is one version of a workflow run (Dify's workflow_runs). Every
 // save writes a new version; the one with the greatest Version is the run's
 // current state.
+//
+// The wflog:"covering:N" tags place a column at position N of the covering
+// index the statistics read (workflow_runs_app_idx and its finished twin
+// in schema.sql and schema_sqlite.sql): package scopes reads them through
+// GORM's parsed schema, and a test checks both schema files against them.
+// GORM itself ignores the tag: the indexes come from the schema files.
 type WorkflowRun struct {
-	ID              uuid.UUID          `gorm:"type:uuid;primaryKey"`
-	Version         appendonly.Version `gorm:"primaryKey"`
-	TenantID        uuid.UUID          `gorm:"type:uuid"`
-	AppID           uuid.UUID          `gorm:"type:uuid"`
+	ID              uuid.UUID          `gorm:"type:uuid;primaryKey" wflog:"covering:4"`
+	Version         appendonly.Version `gorm:"primaryKey" wflog:"covering:5"`
+	TenantID        uuid.UUID          `gorm:"type:uuid" wflog:"covering:1"`
+	AppID           uuid.UUID          `gorm:"type:uuid" wflog:"covering:2"`
 	WorkflowID      uuid.UUID          `gorm:"type:uuid"`
 	Type            WorkflowType
-	TriggeredFrom   RunTriggeredFrom
-	WorkflowVersion string  // the workflow's version string (Dify's "version" column)
-	Graph           *string // JSON
-	Inputs          *string // JSON
-	Outputs         *string // JSON
-	Status          RunStatus
+	TriggeredFrom   RunTriggeredFrom `wflog:"covering:9"`
+	WorkflowVersion string           // the workflow's version string (Dify's "version" column)
+	Graph           *string          // JSON
+	Inputs          *string          // JSON
+	Outputs         *string          // JSON
+	Status          RunStatus        `wflog:"covering:6"`
 	Error           *string
 	ElapsedTime     float64 // seconds
-	TotalTokens     int64
+	TotalTokens     int64   `wflog:"covering:8"`
 	TotalSteps      int
 	ExceptionsCount int
 	CreatedByRole   CreatorRole
-	CreatedBy       uuid.UUID `gorm:"type:uuid"`
-	CreatedAt       time.Time
+	CreatedBy       uuid.UUID  `gorm:"type:uuid" wflog:"covering:7"`
+	CreatedAt       time.Time  `wflog:"covering:3"`
 	FinishedAt      *time.Time // set when the run reaches a terminal status
 }
 

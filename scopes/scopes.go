@@ -13,13 +13,18 @@ package scopes
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 
 	"github.com/wflog/wflog/dialect"
+	"github.com/wflog/wflog/models"
 )
 
 // Scope is a GORM scope.
@@ -126,15 +131,61 @@ func TriggeredFrom[T ~string](values ...T) Scope {
 func Aggregating(columns ...string) Scope {
 	return func(db *gorm.DB) *gorm.DB {
 		c := dialect.ChoiceOf(db.Statement)
-		c.Columns, c.Leading, c.Index = columns, []string{"created_at"}, runsCoveringIndex
+		c.Columns, c.Leading, c.Index = columns, []string{"created_at"}, runsCoveringIndex()
 		dialect.SetChoice(db.Statement, c)
 		return db
 	}
 }
 
-// runsCoveringIndex is the columns of schema.sql's workflow_runs_app_idx
-// and workflow_runs_app_finished_idx, in their order.
-var runsCoveringIndex = []string{"tenant_id", "app_id", "created_at", "id", "version", "status", "created_by", "total_tokens", "triggered_from"}
+// runsCoveringIndex is the columns of the covering index of
+// models.WorkflowRun (schema.sql's workflow_runs_app_idx and
+// workflow_runs_app_finished_idx), in their order, as the model's
+// wflog:"covering:N" tags declare them.
+var runsCoveringIndex = sync.OnceValue(func() []string {
+	cols, err := coveringIndex(&models.WorkflowRun{})
+	if err != nil {
+		panic(err) // the model's own tags: TestRunsCoveringIndexMatchesSchema fails first
+	}
+	return cols
+})
+
+// coveringIndex reads model's covering index from GORM's parsed schema:
+// the columns whose wflog tag says covering:N, ordered by N, which must
+// run 1, 2, … without gaps or repeats.
+func coveringIndex(model any) ([]string, error) {
+	s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		return nil, err
+	}
+	at := map[int]string{}
+	for _, f := range s.Fields {
+		v, ok := schema.ParseTagSetting(f.Tag.Get("wflog"), ";")["COVERING"]
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("scopes: %s.%s: wflog tag covering:%s: want a position from 1", s.Name, f.Name, v)
+		}
+		if other, dup := at[n]; dup {
+			return nil, fmt.Errorf("scopes: %s: columns %s and %s both at covering index position %d", s.Name, other, f.DBName, n)
+		}
+		at[n] = f.DBName
+	}
+	positions := make([]int, 0, len(at))
+	for n := range at {
+		positions = append(positions, n)
+	}
+	sort.Ints(positions)
+	cols := make([]string, len(positions))
+	for i, n := range positions {
+		if n != i+1 {
+			return nil, fmt.Errorf("scopes: %s: the covering index has no column at position %d", s.Name, i+1)
+		}
+		cols[i] = at[n]
+	}
+	return cols, nil
+}
 
 // choose records a version choice on db's statement: the one value the
 // dialect's KeepLatest consumes (dialect.Choice). Owner scopes run here, on

@@ -60,9 +60,10 @@ type Result struct {
 	Runs           TableResult
 	NodeExecutions TableResult
 	Resumed        bool // the run continued from Options.StateFile
-	// RenewedTime is set when the target is LogStore: each row written got
-	// LogStore's receive time as its __time__, so the logstore's TTL counts
-	// from the copy, not from the row's created_at.
+	// RenewedTime is set when the target stamps rows with their arrival
+	// (dialect.ArrivalTime: LogStore's __time__): each row written got the
+	// time it was received, so the logstore's TTL counts from the copy, not
+	// from the row's created_at.
 	RenewedTime bool
 }
 
@@ -102,7 +103,7 @@ func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Resumed: resumed, RenewedTime: t.d.Backend() == dialect.LogStore}
+	res := Result{Resumed: resumed, RenewedTime: t.d.Has(dialect.ArrivalTime)}
 	prog, err := newProgress(ctx, from, opts.Filter, cp, opts.Progress)
 	if err != nil {
 		return res, err
@@ -197,16 +198,22 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 			if err != nil {
 				err = fmt.Errorf("transfer: reading %s: %w", tb.name, err)
 			}
+			// The next page's key is read before the page is handed over:
+			// from then on the writer owns the rows (GORM's Create writes
+			// into them).
+			last := err != nil || len(rows) < limit
+			if !last {
+				k := tb.key(&rows[len(rows)-1])
+				after = &k
+			}
 			select {
 			case pages <- page{rows, err}:
 			case <-readCtx.Done():
 				return
 			}
-			if err != nil || len(rows) < limit {
+			if last {
 				return
 			}
-			k := tb.key(&rows[len(rows)-1])
-			after = &k
 		}
 	}()
 	writeCtx := context.WithoutCancel(ctx)

@@ -100,7 +100,7 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res := ImportResult{Resumed: resumed, RenewedTime: t.d.Backend() == dialect.LogStore}
+	res := ImportResult{Resumed: resumed, RenewedTime: t.d.Has(dialect.ArrivalTime)}
 	maxRejected := opts.MaxRejected
 	if maxRejected == 0 {
 		maxRejected = 1000
@@ -398,13 +398,14 @@ func missingByID[T any](ctx context.Context, db *gorm.DB, tb table[T], rows []T)
 		}
 		var got []T
 		// Each id has a handful of versions: the limit is there for LogStore,
-		// which returns 100 rows from a query without one.
+		// which returns 100 rows from a query without one; reaching it means
+		// more versions than a comparison should hold, on any backend.
 		err := db.WithContext(ctx).Unscoped().Model(new(T)).Select("created_at", "id", "version").
-			Where("id IN ?", ids).Limit(maxLogStorePage).Find(&got).Error
+			Where("id IN ?", ids).Limit(dialect.MaxPage).Find(&got).Error
 		if err != nil {
 			return nil, fmt.Errorf("transfer: reading what the target's %s holds: %w", tb.name, err)
 		}
-		if len(got) == maxLogStorePage {
+		if len(got) == dialect.MaxPage {
 			return nil, fmt.Errorf("transfer: the target's %s holds %d or more versions of %d ids: too many to compare", tb.name, len(got), len(ids))
 		}
 		for i := range got {

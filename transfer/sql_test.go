@@ -24,7 +24,7 @@ func TestSQL(t *testing.T) {
 		t.Run(b.String(), func(t *testing.T) {
 			_, err := testdb.Golden(t, b, func(db *gorm.DB) error {
 				db = db.WithContext(context.Background())
-				if _, err := readPage[models.WorkflowRun](db, Filter{}, nil, maxLogStorePage, nil); err != nil {
+				if _, err := readPage[models.WorkflowRun](db, Filter{}, nil, dialect.MaxPage, nil); err != nil {
 					return err
 				}
 				if _, err := readPage[models.WorkflowNodeExecution](db, f, after, defaultPageSize, nil); err != nil {

@@ -168,9 +168,6 @@ func optionalUUID(id *uuid.UUID) any {
 	return [16]byte(*id)
 }
 
-// maxLogStorePage is LogStore's largest LIMIT count per query.
-const maxLogStorePage = 10000
-
 // defaultPageSize is how many rows a page reads unless Options say otherwise.
 const defaultPageSize = 5000
 
@@ -181,8 +178,8 @@ func pageSize(db *gorm.DB, n int) (int, error) {
 	if n < 1 {
 		return 0, fmt.Errorf("transfer: page size %d: want at least 1", n)
 	}
-	if dialect.Of(db).Backend() == dialect.LogStore && n > maxLogStorePage {
-		return 0, fmt.Errorf("transfer: page size %d: LogStore returns at most %d rows per query", n, maxLogStorePage)
+	if d := dialect.Of(db); d.MaxPageRows() > 0 && n > d.MaxPageRows() {
+		return 0, fmt.Errorf("transfer: page size %d: %s pages at most %d rows per query", n, d.Backend(), d.MaxPageRows())
 	}
 	return n, nil
 }

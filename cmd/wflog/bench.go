@@ -30,13 +30,13 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	fs.IntVar(&s.apps, "apps", 20, "apps the runs are spread over; the first is measured")
 	fs.IntVar(&s.days, "days", 30, "days the runs are spread over")
 	fs.IntVar(&s.payload, "payload-bytes", 500, "size of each finished run's outputs JSON")
-	fs.StringVar(&s.schema, "schema", "wflog_bench", "schema the data set lives in (dropped and rebuilt unless --reuse finds it)")
+	fs.StringVar(&s.schema, "schema", "wflog_bench", "PostgreSQL: schema the data set lives in (dropped and rebuilt unless --reuse finds it); SQLite: the file --dsn names, which must be new, empty or bench's own")
 	seed := fs.Uint64("seed", 1, "random seed of the data set")
 	rounds := fs.Int("rounds", 9, "measured rounds per comparison")
 	warmup := fs.Int("warmup", 2, "unmeasured rounds first")
 	reuse := fs.Bool("reuse", false, "reuse the data set in --schema if it was built with the same flags")
-	grow := fs.Int("grow", 0, "after measuring, grow the other apps until the data set has this many runs, and measure again (0: no)")
-	ingestRows := fs.Int("ingest-rows", maxIngestRows, "rows per ingest batch; by default 30000, or fewer when the data set is too small for --warmup + --rounds batches of that size")
+	grow := fs.Int("grow", 0, "PostgreSQL only: after measuring, grow the other apps until the data set has this many runs, and measure again (0: no)")
+	ingestRows := fs.Int("ingest-rows", maxIngestRows, "PostgreSQL only: rows per ingest batch; by default 30000, or fewer when the data set is too small for --warmup + --rounds batches of that size")
 	markdown := fs.String("markdown", "", "also write the results as markdown to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -44,6 +44,34 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	if err := a.atLeast(fs, bound{"apps", s.apps, 1, ""}, bound{"runs", s.runs, s.apps, "one run per app at least"}, bound{"days", s.days, 1, ""},
 		bound{"payload-bytes", s.payload, 0, ""}, bound{"rounds", *rounds, 1, ""}, bound{"warmup", *warmup, 0, ""}, bound{"ingest-rows", *ingestRows, 1, ""}); err != nil {
 		return err
+	}
+	cfg, err := dialect.Parse(*dsn)
+	if err != nil {
+		return err
+	}
+	switch cfg.Backend {
+	case dialect.LogStore:
+		return errors.New("bench measures PostgreSQL and SQLite: LogStore's timings are SLS's, and the bundled emulator is a test double, not a stand-in for its speed")
+	case dialect.SQLite:
+		if def, _ := defaultDSN(); *dsn == def {
+			fmt.Fprintf(a.stderr, "bench builds a data set of its own, not in the default database %s: give it a file, --dsn sqlite://PATH (or a postgres:// DSN)\n", def)
+			fs.Usage()
+			return errUsage
+		}
+		for _, r := range sqliteRefused {
+			if isSet(fs, r.flag) {
+				fmt.Fprintf(a.stderr, "--%s: not on SQLite: %s\n", r.flag, r.why)
+				fs.Usage()
+				return errUsage
+			}
+		}
+		if *markdown != "" {
+			if err := writable(*markdown); err != nil {
+				return fmt.Errorf("--markdown: %w", err)
+			}
+		}
+		s.seed = *seed
+		return runBenchSQLite(ctx, a, s, *dsn, *reuse, *warmup, *rounds, *markdown)
 	}
 	if *grow != 0 && *grow <= s.runs {
 		fmt.Fprintf(a.stderr, "--grow %d: want 0 (no growth) or more runs than --runs %d\n", *grow, s.runs)
@@ -74,13 +102,6 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	s.seed = *seed
-	cfg, err := dialect.Parse(*dsn)
-	if err != nil {
-		return err
-	}
-	if cfg.Backend != dialect.PostgreSQL {
-		return errors.New("bench measures PostgreSQL: LogStore's timings are SLS's, and the bundled emulator is a test double, not a stand-in for its speed")
-	}
 	admin, err := pgx.Connect(ctx, cfg.ConnString)
 	if err != nil {
 		_, oerr := open(ctx, *dsn) // the same advice as every other command

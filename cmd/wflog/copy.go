@@ -123,7 +123,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	}
 	defer closeDB(to)
 	fmt.Fprintf(a.stdout, "copying every version from %s (%s) to %s (%s)\n", dialect.Redact(*m.from), dialect.Of(from).Backend(), dialect.Redact(*m.to), dialect.Of(to).Backend())
-	if dialect.Of(to).Backend() == dialect.LogStore {
+	if dialect.Of(to).Has(dialect.ArrivalTime) {
 		fmt.Fprintln(a.stdout, ttlNote)
 	}
 	bar := &transferBar{w: a.stdout}
@@ -191,7 +191,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	}
 	defer closeDB(to)
 	opts := transfer.VerifyOptions{Filter: m.filter()}
-	if dialect.Of(from).Backend() == dialect.PostgreSQL && transfer.CheckDify(from.WithContext(ctx)) == nil {
+	if dialect.Of(from).Has(dialect.InformationSchema) && transfer.CheckDify(from.WithContext(ctx)) == nil {
 		opts.FromDify = true
 		fmt.Fprintln(a.stdout, "the source holds Dify's own tables: each row counts as the version wflog import gives it")
 	}

@@ -34,7 +34,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	defer closeDB(to)
 	fmt.Fprintf(a.stdout, "importing Dify's workflow logs from %s to %s (%s); each row becomes the version of its finished_at, or created_at while running\n",
 		dialect.Redact(*m.from), dialect.Redact(*m.to), dialect.Of(to).Backend())
-	if dialect.Of(to).Backend() == dialect.LogStore {
+	if dialect.Of(to).Has(dialect.ArrivalTime) {
 		fmt.Fprintln(a.stdout, ttlNote)
 	}
 	bar := &transferBar{w: a.stdout}

@@ -59,7 +59,7 @@ func main() {
 	// The console, a moment later: the newest runs, one run's node
 	// executions, the counts. Lists and statistics read what the backend
 	// shows, and LogStore shows a write up to 3 s after it is made.
-	if dialect.Of(db).Backend() == dialect.LogStore {
+	if !dialect.Of(db).Has(dialect.ReadsOwnWrites) {
 		time.Sleep(3 * time.Second)
 	}
 	page, err := runs.List(ctx, repo.ListRuns{TenantID: tenant, AppID: app, Limit: 20})
