@@ -66,7 +66,7 @@ func (p *statsPath) preaggregated(ctx context.Context, db *gorm.DB) (bool, error
 		p.checked, p.present = true, ok
 	}
 	if p.source == StatsPreaggregated && !p.present {
-		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing (run wflog migrate on PostgreSQL, or use StatsAuto)")
+		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing (run wflog migrate on PostgreSQL or SQLite, or use StatsAuto)")
 	}
 	return p.present, nil
 }
@@ -121,15 +121,16 @@ func (r *Runs) countByStatusRollup(ctx context.Context, q CountRuns) (StatusCoun
 	}
 	tx := r.db.WithContext(ctx)
 	if q.Since.IsZero() {
-		tx = tx.Table(rollup.StatusesTable).Where(where+" AND whole_day", args...)
+		tx = tx.Table(rollup.ReadFrom(r.db, rollup.StatusesTable)).Where(where+" AND whole_day", args...)
 	} else {
 		from = ceilBucket(q.Since)
 		day := from.Truncate(24 * time.Hour) // UTC midnight: days since year 1
 		if day.Before(from) {
 			day = day.Add(24 * time.Hour)
 		}
-		tx = tx.Table(`(SELECT status, runs FROM `+rollup.StatusesTable+` WHERE `+where+` AND whole_day AND start >= ?
-UNION ALL SELECT status, runs FROM `+rollup.StatusesTable+` WHERE `+where+` AND NOT whole_day AND start >= ? AND start < ?) AS statuses`,
+		statuses := rollup.ReadFrom(r.db, rollup.StatusesTable)
+		tx = tx.Table(`(SELECT status, runs FROM `+statuses+` WHERE `+where+` AND whole_day AND start >= ?
+UNION ALL SELECT status, runs FROM `+statuses+` WHERE `+where+` AND NOT whole_day AND start >= ? AND start < ?) AS statuses`,
 			append(append(append(append([]any{}, args...), day), args...), from, day)...)
 	}
 	err := tx.Select("status, sum(runs) AS n").Group("status").Scan(&rows).Error
@@ -207,7 +208,9 @@ const maxRollupDays = 3700
 func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, counts, users bool) (rows []dailyRow, ok bool, err error) {
 	from, to := s.From, s.To
 	if from.IsZero() || to.IsZero() {
-		// An open end is where the app's buckets end.
+		// An open end is where the app's buckets end. Rows, not sums: a
+		// bucket whose counter and deltas cancel out may widen the span,
+		// which only adds days without runs, and those are dropped below.
 		where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		span, err := r.bucketSpan(ctx, where, args)
 		if err != nil {
@@ -319,7 +322,7 @@ func (r *Runs) rollupDays(ctx context.Context, s Stats, days []localDay, counts,
 		}
 		where, owner := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		parts = append(parts, `c AS (SELECT width_bucket(bucket, ?::timestamptz[]) AS k, sum(runs) AS runs, sum(tokens) AS n
-FROM `+rollup.BucketsTable+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1)`)
+FROM `+rollup.ReadFrom(r.db, rollup.BucketsTable)+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1)`)
 		args = append(append(append(args, pgArray(starts)), owner...), days[0].lo, days[len(days)-1].hi)
 	}
 	if users {
@@ -329,7 +332,7 @@ FROM `+rollup.BucketsTable+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROU
 		// count(DISTINCT), which sorts.
 		parts = append(parts, `u AS (SELECT k, count(*) AS users FROM (SELECT s.k, u.created_by
 FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)
-JOIN `+rollup.UsersTable+` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND `+where+` AND u.day >= ? AND u.day <= ?
+JOIN `+rollup.ReadFrom(r.db, rollup.UsersTable)+` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND `+where+` AND u.day >= ? AND u.day <= ?
 GROUP BY 1, 2) AS per_user GROUP BY 1)`)
 		args = append(append(append(args, pgArray(k), pgArray(utc), pgArray(masks)), owner...), utc[0], utc[len(utc)-1])
 	}
@@ -413,7 +416,7 @@ func (r *Runs) unionUsers(ctx context.Context, s Stats, days []localDay, name st
 		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		k, utc, masks := segments(mine)
 		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)
-JOIN ` + rollup.UsersTable + ` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND ` + where
+JOIN ` + rollup.ReadFrom(r.db, rollup.UsersTable) + ` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND ` + where
 		all = append(append(all, pgArray(k), pgArray(utc), pgArray(masks)), args...)
 	}
 	var n int64

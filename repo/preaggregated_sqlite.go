@@ -21,7 +21,7 @@ import (
 // where selects; First is nil when there are none.
 func (r *Runs) bucketSpan(ctx context.Context, where string, args []any) (span struct{ First, Last *time.Time }, err error) {
 	var first, last any
-	row := r.db.WithContext(ctx).Table(rollup.BucketsTable).Select("min(bucket) AS first, max(bucket) AS last").
+	row := r.db.WithContext(ctx).Table(rollup.ReadFrom(r.db, rollup.BucketsTable)).Select("min(bucket) AS first, max(bucket) AS last").
 		Where(where+" AND runs <> 0", args...).Row()
 	if err := row.Scan(&first, &last); err != nil {
 		return span, err

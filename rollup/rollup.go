@@ -1,4 +1,5 @@
-// Package rollup keeps wflog's run statistics pre-aggregated on PostgreSQL,
+// Package rollup keeps wflog's run statistics pre-aggregated on PostgreSQL
+// and SQLite (schema.sql, schema_sqlite.sql),
 // so that a console's daily charts and status counts cost O(days), not
 // O(runs × versions):
 //
@@ -11,8 +12,16 @@
 // arrive — by Save, SaveBatch's COPY, or any other writer's INSERT — and as
 // rows are deleted: each run's current and last finished state; runs and
 // tokens per 15-minute UTC bucket; runs by status per UTC day and per
-// bucket; and per UTC day the buckets in which each user started runs. Every IANA zone's calendar day is a union of
-// 15-minute UTC buckets, so per-day answers in any zone stay exact.
+// bucket; and per UTC day the buckets in which each user started runs.
+// Every IANA zone's calendar day is a union of 15-minute UTC buckets, so
+// per-day answers in any zone stay exact.
+//
+// Writers do not update the three counts tables in place, which would make
+// the writers of one app queue on its counter rows: they append their
+// changes to delta tables, and a compaction folds those in — a writer's
+// statement now and then, or Compact — under an advisory lock, moving each
+// delta in one transaction. Reads (the *_now views) add the pending deltas
+// to the counts, in one snapshot, so answers are exact at every moment.
 // workflow_runs itself stays append-only and is the truth; the derived
 // tables can be rebuilt from it at any time. repo.Runs reads them when they
 // exist and scans workflow_runs otherwise.
@@ -41,6 +50,18 @@ const (
 	StatusesTable = "wflog_run_statuses"
 	UsersTable    = "wflog_run_users"
 
+	// The counts' pending changes, appended by writers and folded into
+	// the tables above by Compact.
+	BucketDeltasTable = "wflog_run_bucket_deltas"
+	StatusDeltasTable = "wflog_run_status_deltas"
+	UserDeltasTable   = "wflog_run_user_deltas"
+
+	// Views of a counts table plus its pending deltas: what reads use (sum
+	// the rows of a key; OR the users' buckets).
+	BucketsView  = "wflog_run_buckets_now"
+	StatusesView = "wflog_run_statuses_now"
+	UsersView    = "wflog_run_users_now"
+
 	// Bucket is the width of a bucket, aligned on the Unix epoch.
 	Bucket = 15 * time.Minute
 	// BucketsPerDay is how many buckets a UTC day has: the bits of a users row.
@@ -49,6 +70,13 @@ const (
 
 // Tables lists the derived tables.
 var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
+
+// DeltaTables lists the tables of pending changes beside them, on
+// PostgreSQL.
+var DeltaTables = []string{BucketDeltasTable, StatusDeltasTable, UserDeltasTable}
+
+// pgTables is every table of schema.sql.
+func pgTables() []string { return append(append([]string{}, Tables...), DeltaTables...) }
 
 // insertTrigger is the trigger whose presence means the tables are kept.
 const insertTrigger = "wflog_run_stats_insert"
@@ -60,6 +88,26 @@ var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need tr
 // triggers, PostgreSQL (statement triggers, schema.sql) and SQLite (row
 // triggers, schema_sqlite.sql). LogStore has none and scans.
 func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Triggers | dialect.Transactions) }
+
+// ReadFrom names what a statistics query on db reads for one of the counts
+// tables (BucketsTable, StatusesTable, UsersTable): on PostgreSQL, the view
+// that adds the pending deltas to it — a query must sum the runs and tokens
+// of a key, and OR (or deduplicate) the users, over the rows it reads;
+// elsewhere, the table itself.
+func ReadFrom(db *gorm.DB, table string) string {
+	if !dialect.Of(db).Has(dialect.Copy) {
+		return table
+	}
+	switch table {
+	case BucketsTable:
+		return BucketsView
+	case StatusesTable:
+		return StatusesView
+	case UsersTable:
+		return UsersView
+	}
+	return table
+}
 
 // Install creates the derived tables and their triggers if they do not
 // exist, and fills them from the rows workflow_runs already holds. It locks
@@ -123,8 +171,8 @@ func installed(db *gorm.DB) (bool, error) {
 		return false, nil
 	}
 	var tables int64
-	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(Tables, ",")+"}").Scan(&tables).Error
-	return tables == int64(len(Tables)), err
+	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(pgTables(), ",")+"}").Scan(&tables).Error
+	return tables == int64(len(pgTables())), err
 }
 
 // Rebuild recomputes the derived tables from workflow_runs, in one
@@ -157,6 +205,33 @@ func Rebuild(ctx context.Context, db *gorm.DB) error {
 	return nil
 }
 
+// Compact folds the pending deltas into the counts tables, unless another
+// compaction is running (then it returns false at once, having done
+// nothing). Writers fold the deltas themselves now and then, so calling
+// it is never needed for correct answers: it only keeps the delta tables
+// short, say from a job after a large import. Answers stay exact while it
+// runs: it moves each delta in one transaction.
+func Compact(ctx context.Context, db *gorm.DB) (bool, error) {
+	if !supported(db) {
+		return false, ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return true, nil // SQLite's triggers update the counts in place: no deltas to fold
+	}
+	var done bool
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A fold needs each statement's own snapshot.
+		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`).Error; err != nil {
+			return err
+		}
+		return tx.Raw(`SELECT wflog_run_stats_compact()`).Scan(&done).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("wflog/rollup: compacting the statistics tables: %w", err)
+	}
+	return done, nil
+}
+
 // expected computes, from workflow_runs alone, what each derived table
 // should hold. The same queries fill the tables and check them.
 const (
@@ -187,7 +262,7 @@ FROM workflow_runs WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
 // fill empties the derived tables and computes them from workflow_runs.
 func fill(tx *gorm.DB) error {
 	for _, stmt := range []string{
-		`TRUNCATE ` + strings.Join(Tables, ", "),
+		`TRUNCATE ` + strings.Join(pgTables(), ", "),
 		`INSERT INTO ` + StateTable + ` (id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens) ` + expectedState,
 		`INSERT INTO ` + BucketsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
 SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5
@@ -197,7 +272,7 @@ SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(
 SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) FROM ` + StateTable + `
 CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start) GROUP BY 1, 2, 3, 4, 5, 6`,
 		`INSERT INTO ` + UsersTable + ` (tenant_id, app_id, finished, day, triggered_from, created_by, buckets) ` + expectedUsers,
-		`ANALYZE ` + strings.Join(Tables, ", "),
+		`ANALYZE ` + strings.Join(pgTables(), ", "),
 	} {
 		if err := tx.Exec(stmt).Error; err != nil {
 			return err
@@ -260,13 +335,13 @@ func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 				`SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens FROM ` + StateTable,
 				expectedState},
 			{&d.Buckets, BucketsTable,
-				`SELECT tenant_id, app_id, finished, bucket, triggered_from, runs, tokens FROM ` + BucketsTable + ` WHERE runs <> 0 OR tokens <> 0`,
+				`SELECT tenant_id, app_id, finished, bucket, triggered_from, sum(runs)::bigint AS runs, sum(tokens)::bigint AS tokens FROM ` + BucketsView + ` GROUP BY 1, 2, 3, 4, 5 HAVING sum(runs) <> 0 OR sum(tokens) <> 0`,
 				expectedBuckets},
 			{&d.Statuses, StatusesTable,
-				`SELECT tenant_id, app_id, whole_day, start, triggered_from, status, runs FROM ` + StatusesTable + ` WHERE runs <> 0`,
+				`SELECT tenant_id, app_id, whole_day, start, triggered_from, status, sum(runs)::bigint AS runs FROM ` + StatusesView + ` GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(runs) <> 0`,
 				expectedStatuses},
 			{&d.Users, UsersTable,
-				`SELECT tenant_id, app_id, finished, day, triggered_from, created_by, buckets FROM ` + UsersTable,
+				`SELECT tenant_id, app_id, finished, day, triggered_from, created_by, bit_or(buckets) FROM ` + UsersView + ` GROUP BY 1, 2, 3, 4, 5, 6`,
 				expectedUsers},
 		}
 		for _, c := range checks {

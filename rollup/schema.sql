@@ -79,6 +79,113 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
     PRIMARY KEY (tenant_id, app_id, finished, day, triggered_from, created_by) INCLUDE (buckets)
 );
 
+-- Writers do not update the counts above: each statement appends its
+-- changes of count to these delta tables (INSERT only, so writers of one
+-- app never wait for each other's counter rows), and a compaction folds
+-- them into the counts now and then (wflog_run_stats_compact). A count is
+-- its counter row plus its pending deltas: read the *_now views, one
+-- statement, one snapshot — a compaction deletes deltas and updates
+-- counters in one transaction, so a reader sees each change exactly once.
+CREATE TABLE IF NOT EXISTS wflog_run_bucket_deltas (
+    tenant_id      uuid         NOT NULL,
+    app_id         uuid         NOT NULL,
+    finished       boolean      NOT NULL,
+    bucket         timestamptz  NOT NULL,
+    triggered_from varchar(255) NOT NULL,
+    runs           bigint       NOT NULL,
+    tokens         bigint       NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wflog_run_bucket_deltas_app ON wflog_run_bucket_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_bucket_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
+
+CREATE TABLE IF NOT EXISTS wflog_run_status_deltas (
+    tenant_id      uuid         NOT NULL,
+    app_id         uuid         NOT NULL,
+    whole_day      boolean      NOT NULL,
+    start          timestamptz  NOT NULL,
+    triggered_from varchar(255) NOT NULL,
+    status         varchar(255) NOT NULL,
+    runs           bigint       NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wflog_run_status_deltas_app ON wflog_run_status_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_status_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
+
+-- Bits to OR into wflog_run_users (OR is idempotent: a mark folded twice,
+-- or both folded and pending, counts once).
+CREATE TABLE IF NOT EXISTS wflog_run_user_deltas (
+    tenant_id      uuid         NOT NULL,
+    app_id         uuid         NOT NULL,
+    finished       boolean      NOT NULL,
+    day            date         NOT NULL,
+    triggered_from varchar(255) NOT NULL,
+    created_by     uuid         NOT NULL,
+    buckets        bit(96)      NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wflog_run_user_deltas_app ON wflog_run_user_deltas (tenant_id, app_id);
+-- Folds delete rows all the time: vacuum after a thousand, not a fifth.
+ALTER TABLE wflog_run_user_deltas SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0);
+
+-- The counts as of now: sum runs and tokens (and OR buckets) per key.
+CREATE OR REPLACE VIEW wflog_run_buckets_now AS
+    SELECT tenant_id, app_id, finished, bucket, triggered_from, runs, tokens FROM wflog_run_buckets
+    UNION ALL
+    SELECT tenant_id, app_id, finished, bucket, triggered_from, runs, tokens FROM wflog_run_bucket_deltas;
+CREATE OR REPLACE VIEW wflog_run_statuses_now AS
+    SELECT tenant_id, app_id, whole_day, start, triggered_from, status, runs FROM wflog_run_statuses
+    UNION ALL
+    SELECT tenant_id, app_id, whole_day, start, triggered_from, status, runs FROM wflog_run_status_deltas;
+CREATE OR REPLACE VIEW wflog_run_users_now AS
+    SELECT tenant_id, app_id, finished, day, triggered_from, created_by, buckets FROM wflog_run_users
+    UNION ALL
+    SELECT tenant_id, app_id, finished, day, triggered_from, created_by, buckets FROM wflog_run_user_deltas;
+
+-- The advisory lock that compactions (and the resync below) hold: one per
+-- schema, keyed by the bucket deltas table.
+CREATE OR REPLACE FUNCTION wflog_run_stats_lock_key() RETURNS bigint LANGUAGE sql STABLE SET search_path FROM CURRENT
+    AS $$ SELECT (2037541991::bigint << 32) | to_regclass('wflog_run_bucket_deltas')::oid::bigint $$;
+
+-- Folds every committed delta into the counts. The caller holds the lock
+-- above (so no two folds move the same deltas), in a transaction: each
+-- statement deletes the deltas it sees and adds them to the counters, so
+-- the move is atomic, and deltas committed meanwhile wait for the next fold.
+CREATE OR REPLACE FUNCTION wflog_run_stats_fold() RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    WITH moved AS (DELETE FROM wflog_run_bucket_deltas RETURNING *)
+    INSERT INTO wflog_run_buckets AS b (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+    SELECT tenant_id, app_id, finished, bucket, triggered_from, sum(runs), sum(tokens)
+    FROM moved GROUP BY 1, 2, 3, 4, 5 HAVING sum(runs) <> 0 OR sum(tokens) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from) DO UPDATE
+        SET runs = b.runs + excluded.runs, tokens = b.tokens + excluded.tokens;
+    WITH moved AS (DELETE FROM wflog_run_status_deltas RETURNING *)
+    INSERT INTO wflog_run_statuses AS c (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+    SELECT tenant_id, app_id, whole_day, start, triggered_from, status, sum(runs)
+    FROM moved GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(runs) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (tenant_id, app_id, whole_day, start, triggered_from, status) DO UPDATE
+        SET runs = c.runs + excluded.runs;
+    WITH moved AS (DELETE FROM wflog_run_user_deltas RETURNING *)
+    INSERT INTO wflog_run_users AS u (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
+    SELECT tenant_id, app_id, finished, day, triggered_from, created_by, bit_or(buckets)
+    FROM moved GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (tenant_id, app_id, finished, day, triggered_from, created_by) DO UPDATE
+        SET buckets = u.buckets | excluded.buckets
+        WHERE u.buckets | excluded.buckets <> u.buckets;
+END
+$$;
+
+-- Folds the deltas unless another compaction holds the lock; reports
+-- whether it did. Its transaction holds the lock until it ends.
+CREATE OR REPLACE FUNCTION wflog_run_stats_compact() RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(wflog_run_stats_lock_key()) THEN
+        RETURN false;
+    END IF;
+    PERFORM wflog_run_stats_fold();
+    RETURN true;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION wflog_bucket(t timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN date_bin('15 minutes', t, timestamptz '2000-01-01 00:00:00+00');
@@ -98,10 +205,11 @@ CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
 -- other_schema.workflow_runs) still updates this schema's tables.
 
 -- New versions: upsert each run's state (a version older than the state
--- changes nothing), then move its counts from what it was to what it is,
--- and mark its user's bucket. Rows are locked in key order — state by id,
--- counts and users by primary key — so concurrent writers wait for each
--- other instead of deadlocking.
+-- changes nothing), then append the moves of its counts from what it was to
+-- what it is, and the mark of its user's bucket, to the delta tables. The
+-- only rows locked are the runs' state rows, in id order, so writers of
+-- one run wait for each other instead of deadlocking, and writers of
+-- different runs do not wait at all.
 CREATE OR REPLACE FUNCTION wflog_run_stats_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     WITH latest AS (
@@ -143,23 +251,17 @@ BEGIN
         FROM changed WHERE fin_version IS NOT NULL AND (inserted OR fin_version IS DISTINCT FROM was_fin_version)
     ), bucketed AS (
         -- A change of status alone moves nothing here: skipped.
-        INSERT INTO wflog_run_buckets AS b (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
+        INSERT INTO wflog_run_bucket_deltas (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
         SELECT tenant_id, app_id, finished, wflog_bucket(created_at) AS bucket, triggered_from, sum(runs), sum(tokens)
         FROM moves GROUP BY 1, 2, 3, 4, 5
         HAVING sum(runs) <> 0 OR sum(tokens) <> 0
-        ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from) DO UPDATE
-            SET runs = b.runs + excluded.runs, tokens = b.tokens + excluded.tokens
     ), counted AS (
-        INSERT INTO wflog_run_statuses AS c (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
+        INSERT INTO wflog_run_status_deltas (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
         SELECT tenant_id, app_id, whole_day, start, triggered_from, status, sum(runs)
         FROM moves CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
         WHERE NOT finished
         GROUP BY 1, 2, 3, 4, 5, 6
         HAVING sum(runs) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (tenant_id, app_id, whole_day, start, triggered_from, status) DO UPDATE
-            SET runs = c.runs + excluded.runs
     ), joined AS (
         -- A run joins its bucket's users with its first version, and the
         -- finished users with its first finished one; it never leaves
@@ -169,14 +271,22 @@ BEGIN
         UNION ALL
         SELECT tenant_id, app_id, true, created_at, triggered_from, created_by
         FROM changed WHERE fin_version IS NOT NULL AND (inserted OR was_fin_version IS NULL)
+    ), marks AS (
+        SELECT tenant_id, app_id, finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
+        FROM joined GROUP BY 1, 2, 3, 4, 5, 6
     )
-    INSERT INTO wflog_run_users AS u (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
-    SELECT tenant_id, app_id, finished, (created_at AT TIME ZONE 'UTC')::date, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at))
-    FROM joined GROUP BY 1, 2, 3, 4, 5, 6
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (tenant_id, app_id, finished, day, triggered_from, created_by) DO UPDATE
-        SET buckets = u.buckets | excluded.buckets
-        WHERE u.buckets | excluded.buckets <> u.buckets;
+    INSERT INTO wflog_run_user_deltas (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
+    SELECT * FROM marks;
+    -- Now and then a writer folds the deltas into the counts, unless
+    -- another compaction is running: one statement in 32, and every
+    -- statement of 64 versions or more (a batch leaves many deltas, which
+    -- every read would add up until the next fold). Not under REPEATABLE
+    -- READ or SERIALIZABLE: there, a fold could fail the writer's
+    -- transaction with a serialization error.
+    IF (random() < 1.0 / 32 OR (SELECT count(*) FROM new_rows) >= 64)
+        AND current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM wflog_run_stats_compact();
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -190,6 +300,11 @@ $$;
 CREATE OR REPLACE FUNCTION wflog_run_stats_resync() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     LOCK TABLE wflog_run_state IN SHARE ROW EXCLUSIVE MODE;
+    -- No insert is under way now (each holds wflog_run_state), so every
+    -- delta is committed: fold them all, waiting for a compaction that is
+    -- running, and work on the counters alone.
+    PERFORM pg_advisory_xact_lock(wflog_run_stats_lock_key());
+    PERFORM wflog_run_stats_fold();
     CREATE TEMP TABLE IF NOT EXISTS wflog_touched (id uuid PRIMARY KEY) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS wflog_moves (tenant_id uuid, app_id uuid, finished boolean, created_at timestamptz,
         triggered_from varchar(255), status varchar(255), runs bigint, tokens bigint) ON COMMIT DELETE ROWS;
@@ -265,7 +380,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION wflog_run_stats_truncate() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    TRUNCATE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users;
+    TRUNCATE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users,
+        wflog_run_bucket_deltas, wflog_run_status_deltas, wflog_run_user_deltas;
     RETURN NULL;
 END
 $$;

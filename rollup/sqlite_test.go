@@ -316,3 +316,13 @@ func TestSQLiteInstallFillsAndFallback(t *testing.T) {
 		t.Fatalf("pre-aggregated = %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// TestSQLiteCompact: SQLite keeps no deltas, so Compact has nothing to do
+// and says it is done.
+func TestSQLiteCompact(t *testing.T) {
+	db := testdb.OpenSQLite(t)
+	if done, err := rollup.Compact(context.Background(), db); !done || err != nil {
+		t.Fatalf("Compact = %v, %v", done, err)
+	}
+	mustMatch(t, db)
+}

@@ -530,7 +530,7 @@ func (b *bench) triggerPair() pair {
 // storage reports what the statistics tables take beside workflow_runs.
 func (b *bench) storage(ctx context.Context) string {
 	var parts []string
-	for _, t := range append([]string{"workflow_runs"}, rollup.Tables...) {
+	for _, t := range append(append([]string{"workflow_runs"}, rollup.Tables...), rollup.DeltaTables...) {
 		var size int64
 		var rows float64
 		if err := b.raw.QueryRow(ctx, `SELECT pg_total_relation_size($1::regclass), reltuples FROM pg_class WHERE oid = $1::regclass`, t).Scan(&size, &rows); err != nil {

@@ -123,7 +123,7 @@ func vacuum(ctx context.Context, admin *pgx.Conn, schema string) error {
 	ident := pgx.Identifier{schema}.Sanitize()
 	// The statistics tables too: their rows were updated many times over
 	// while the data set was loaded, which autovacuum would clean up in time.
-	for _, table := range append([]string{"workflow_runs", "seed_workflow_runs"}, rollup.Tables...) {
+	for _, table := range append(append([]string{"workflow_runs", "seed_workflow_runs"}, rollup.Tables...), rollup.DeltaTables...) {
 		if _, err := admin.Exec(ctx, `VACUUM (ANALYZE) `+ident+`.`+table); err != nil {
 			return fmt.Errorf("vacuuming %s: %w", table, err)
 		}

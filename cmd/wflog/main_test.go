@@ -206,6 +206,9 @@ func TestSimulateAndViews(t *testing.T) {
 			if code != 0 || strings.Count(out, "match the scan") != 2 || !strings.Contains(out, "tables match workflow_runs") {
 				t.Fatalf("stats --verify: %d\n%s\n%s", code, out, errOut)
 			}
+			if code, out, errOut := run(t, nil, "stats", "--dsn", dsn, "--compact"); code != 0 || !strings.Contains(out, "folded") || !strings.Contains(out, "tables match") {
+				t.Errorf("stats --compact: %d\n%s\n%s", code, out, errOut)
+			}
 			if err := db.Exec(`UPDATE wflog_run_buckets SET runs = runs + 1 WHERE app_id = ? AND NOT finished AND bucket > now() - interval '1 day'`, app).Error; err != nil {
 				t.Fatal(err)
 			}

@@ -154,7 +154,7 @@ type statsDay struct {
 const maxDays = 36500
 
 func runStats(ctx context.Context, a *app, args []string) error {
-	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags] | --verify [--tenant ID --app ID] | --rebuild")
+	fs, dsn := a.flags("stats", "--tenant ID --app ID [flags] | --verify [--tenant ID --app ID] | --rebuild | --compact")
 	tenant, appID := ownerFlags(fs)
 	days := fs.Int("days", 30, "the last N days, ending now: today so far and the N-1 days before it, cut in --tz")
 	zone := fs.String("tz", "UTC", "IANA time zone the days are cut in, e.g. Asia/Shanghai")
@@ -162,6 +162,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	source := fs.String("source", "auto", "where statistics come from: auto (the pre-aggregated tables if present), scan, or preaggregated")
 	verify := fs.Bool("verify", false, "check the pre-aggregated tables against workflow_runs (and, with --tenant/--app, the app's statistics against the scan); exit 1 on any difference")
 	rebuild := fs.Bool("rebuild", false, "recompute the pre-aggregated tables from workflow_runs, then verify them")
+	compact := fs.Bool("compact", false, "fold the pending count changes into the pre-aggregated tables (writers do it now and then), then verify them")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	tiers := addTierFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -175,7 +176,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		return errUsage
 	}
 	owner := tenant.set || appID.set
-	if !*verify && !*rebuild || owner {
+	if !*verify && !*rebuild && !*compact || owner {
 		if err := a.requireOwner(fs, tenant, appID); err != nil {
 			return err
 		}
@@ -199,8 +200,8 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	defer closeDB(db)
 	from, to := lastDays(time.Now(), *days, loc)
 	s := repo.Stats{TenantID: tenant.v, AppID: appID.v, From: from, To: to, Location: loc, FinishedOnly: *finished}
-	if *verify || *rebuild {
-		return a.verifyStats(ctx, db, *rebuild, owner, s)
+	if *verify || *rebuild || *compact {
+		return a.verifyStats(ctx, db, *rebuild, *compact, owner, s)
 	}
 	opts, done, err := tiers.open(ctx)
 	if err != nil {
@@ -221,10 +222,22 @@ func runStats(ctx context.Context, a *app, args []string) error {
 // errDiffer is what verify returns when it found a difference (already printed).
 var errDiffer = errors.New("the pre-aggregated statistics differ from the scan")
 
-// verifyStats rebuilds (when asked) and verifies the pre-aggregated tables;
+// verifyStats rebuilds or compacts (when asked) and verifies the pre-aggregated tables;
 // with an app, it also compares every statistic the console shows, exact
 // and finished-only, between the tables and the scan.
-func (a *app) verifyStats(ctx context.Context, db *gorm.DB, rebuild, app bool, s repo.Stats) error {
+func (a *app) verifyStats(ctx context.Context, db *gorm.DB, rebuild, compact, app bool, s repo.Stats) error {
+	if compact && !rebuild { // a rebuild leaves no deltas
+		start := time.Now()
+		done, err := rollup.Compact(ctx, db)
+		if err != nil {
+			return err
+		}
+		if done {
+			fmt.Fprintf(a.stdout, "folded the pending changes into the statistics tables in %s\n", time.Since(start).Round(time.Millisecond))
+		} else {
+			fmt.Fprintln(a.stdout, "another compaction is running; it folds the pending changes")
+		}
+	}
 	if rebuild {
 		start := time.Now()
 		if err := rollup.Rebuild(ctx, db); err != nil {

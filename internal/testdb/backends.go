@@ -105,7 +105,7 @@ func Tuples(tb testing.TB, schema string, minInserted int64) map[string]TupleCou
 		var total int64
 		// The statistics tables are derived, and updated in place by design.
 		res := admin.ExecParams(ctx, `SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = $1 AND relname <> ALL (string_to_array($2, ','))`,
-			[][]byte{[]byte(schema), []byte(strings.Join(rollup.Tables, ","))}, nil, nil, nil).Read()
+			[][]byte{[]byte(schema), []byte(strings.Join(append(append([]string{}, rollup.Tables...), rollup.DeltaTables...), ","))}, nil, nil, nil).Read()
 		if res.Err != nil {
 			tb.Fatal(res.Err)
 		}
