@@ -136,7 +136,7 @@ func migrateLogStore(db *gorm.DB) error {
 // database has one writer at a time, so concurrent Migrates queue for it,
 // and every statement is IF NOT EXISTS.
 func migrateSQLite(db *gorm.DB) error {
-	return db.Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		for _, s := range sqliteScripts() {
 			for _, stmt := range statements(s.text) {
 				if err := tx.Exec(stmt).Error; err != nil {
@@ -146,6 +146,12 @@ func migrateSQLite(db *gorm.DB) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The pre-aggregated statistics (their triggers hold semicolons, so
+	// they are not a script here).
+	return rollup.Install(db.Statement.Context, db)
 }
 
 // migrationLockKey names the advisory lock of Migrate on the current

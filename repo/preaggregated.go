@@ -66,7 +66,7 @@ func (p *statsPath) preaggregated(ctx context.Context, db *gorm.DB) (bool, error
 		p.checked, p.present = true, ok
 	}
 	if p.source == StatsPreaggregated && !p.present {
-		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing (run wflog migrate on PostgreSQL, or use StatsAuto)")
+		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing (run wflog migrate on PostgreSQL or SQLite, or use StatsAuto)")
 	}
 	return p.present, nil
 }
@@ -212,9 +212,8 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 		// bucket whose counter and deltas cancel out may widen the span,
 		// which only adds days without runs, and those are dropped below.
 		where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
-		var span struct{ First, Last *time.Time }
-		if err := r.db.WithContext(ctx).Table(rollup.ReadFrom(r.db, rollup.BucketsTable)).Select("min(bucket) AS first, max(bucket) AS last").
-			Where(where+" AND runs <> 0", args...).Scan(&span).Error; err != nil {
+		span, err := r.bucketSpan(ctx, where, args)
+		if err != nil {
 			return nil, false, err
 		}
 		if span.First == nil {
@@ -311,6 +310,9 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 // placed in its day by width_bucket over the days' starts — and distinct
 // users (users) from the bitmaps of the UTC days each day touches.
 func (r *Runs) rollupDays(ctx context.Context, s Stats, days []localDay, counts, users bool) ([]dailyRow, error) {
+	if rollup.SQLiteForm(r.db) {
+		return r.rollupDaysSQLite(ctx, s, days, counts, users)
+	}
 	var parts []string
 	var args []any
 	if counts {
@@ -405,7 +407,12 @@ func (r *Runs) unionUsers(ctx context.Context, s Stats, days []localDay, name st
 		edgeWhere += " AND finished_at IS NOT NULL"
 	}
 	sql := `SELECT count(DISTINCT created_by) FROM (SELECT created_by FROM workflow_runs WHERE ` + edgeWhere
-	if len(mine) > 0 {
+	if len(mine) > 0 && rollup.SQLiteForm(r.db) {
+		cte, cteArgs, users, usersArgs := sqliteSegments(s, mine)
+		sql = `WITH ` + cte + ` SELECT count(DISTINCT created_by) FROM (SELECT created_by FROM workflow_runs WHERE ` + edgeWhere +
+			` UNION ALL SELECT created_by FROM (` + users + `)`
+		all = append(append(cteArgs, all...), usersArgs...)
+	} else if len(mine) > 0 {
 		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
 		k, utc, masks := segments(mine)
 		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)

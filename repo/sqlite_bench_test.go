@@ -2,6 +2,7 @@ package repo_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -96,22 +97,60 @@ func BenchmarkSQLite(b *testing.B) {
 		}
 	}
 
-	// What wflog sends: max(version) … GROUP BY created_at, id over the
-	// covering index, days named by wflog_day.
+	// What wflog sends without the statistics tables: max(version) …
+	// GROUP BY created_at, id over the covering index, days named by
+	// wflog_day.
+	scan := repo.NewRuns(db, repo.WithStatsSource(repo.StatsScan))
 	b.Run("DailyRuns", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := runs.DailyRuns(ctx, stats); err != nil {
+			if _, err := scan.DailyRuns(ctx, stats); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("DailyRunsFinished", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := runs.DailyRuns(ctx, finishedOnly); err != nil {
+			if _, err := scan.DailyRuns(ctx, finishedOnly); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+	// And with them (package rollup, which wflog.Migrate installs): the
+	// same answers from the buckets and users tables.
+	tables := repo.NewRuns(db, repo.WithStatsSource(repo.StatsPreaggregated))
+	for _, c := range []struct {
+		name string
+		s    repo.Stats
+		stat func(*repo.Runs, repo.Stats) ([]repo.DailyCount, error)
+	}{
+		{"DailyRuns", stats, func(r *repo.Runs, s repo.Stats) ([]repo.DailyCount, error) { return r.DailyRuns(ctx, s) }},
+		{"DailyRunsFinished", finishedOnly, func(r *repo.Runs, s repo.Stats) ([]repo.DailyCount, error) { return r.DailyRuns(ctx, s) }},
+		{"DailyTerminals", stats, func(r *repo.Runs, s repo.Stats) ([]repo.DailyCount, error) { return r.DailyTerminals(ctx, s) }},
+	} {
+		want, err := c.stat(scan, c.s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got, err := c.stat(tables, c.s); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			b.Fatalf("%s from the tables = %v, %v; the scan says %v", c.name, got, err, want)
+		}
+		b.Run(c.name+"Tables", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.stat(tables, c.s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		if c.name == "DailyTerminals" {
+			b.Run(c.name+"Scan", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := c.stat(scan, c.s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 	// The baseline: rank every version with a window function.
 	b.Run("WindowBaseline", func(b *testing.B) {
 		raw(b, `SELECT wflog_day(created_at, ?) AS day, count(*) AS n FROM (SELECT created_at, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS rn

@@ -1,4 +1,5 @@
-// Package rollup keeps wflog's run statistics pre-aggregated on PostgreSQL,
+// Package rollup keeps wflog's run statistics pre-aggregated on PostgreSQL
+// and SQLite (schema.sql, schema_sqlite.sql),
 // so that a console's daily charts and status counts cost O(days), not
 // O(runs × versions):
 //
@@ -81,13 +82,12 @@ func pgTables() []string { return append(append([]string{}, Tables...), DeltaTab
 const insertTrigger = "wflog_run_stats_insert"
 
 // ErrUnsupported reports a backend the tables are not built for.
-var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need PostgreSQL (triggers on workflow_runs); SQLite and LogStore scan")
+var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need triggers on workflow_runs (PostgreSQL or SQLite); LogStore scans")
 
-// supported reports whether db's backend can keep the tables: PostgreSQL,
-// which alone of wflog's backends has COPY, statement triggers with
-// transition tables and PL/pgSQL. (SQLite has row triggers; the tables are
-// not built there yet, and SQLite scans.)
-func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Copy | dialect.Transactions) }
+// supported reports whether db's backend can keep the tables: one with
+// triggers, PostgreSQL (statement triggers, schema.sql) and SQLite (row
+// triggers, schema_sqlite.sql). LogStore has none and scans.
+func supported(db *gorm.DB) bool { return dialect.Of(db).Has(dialect.Triggers | dialect.Transactions) }
 
 // ReadFrom names what a statistics query on db reads for one of the counts
 // tables (BucketsTable, StatusesTable, UsersTable): on PostgreSQL, the view
@@ -118,6 +118,9 @@ func ReadFrom(db *gorm.DB, table string) string {
 func Install(ctx context.Context, db *gorm.DB) error {
 	if !supported(db) {
 		return ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return installSQLite(ctx, db)
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
@@ -155,6 +158,9 @@ func Installed(ctx context.Context, db *gorm.DB) (bool, error) {
 }
 
 func installed(db *gorm.DB) (bool, error) {
+	if SQLiteForm(db) {
+		return installedSQLite(db)
+	}
 	var n int64
 	err := db.Raw(`SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('workflow_runs') AND tgname = ? AND NOT tgisinternal AND tgenabled <> 'D'`, insertTrigger).
 		Scan(&n).Error
@@ -176,6 +182,9 @@ func installed(db *gorm.DB) (bool, error) {
 func Rebuild(ctx context.Context, db *gorm.DB) error {
 	if !supported(db) {
 		return ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return rebuildSQLite(ctx, db)
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
@@ -205,6 +214,9 @@ func Rebuild(ctx context.Context, db *gorm.DB) error {
 func Compact(ctx context.Context, db *gorm.DB) (bool, error) {
 	if !supported(db) {
 		return false, ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return true, nil // SQLite's triggers update the counts in place: no deltas to fold
 	}
 	var done bool
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -298,6 +310,9 @@ const maxExamples = 10
 func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 	if !supported(db) {
 		return Difference{}, ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return verifySQLite(ctx, db)
 	}
 	var d Difference
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -8,6 +8,9 @@ SELECT * FROM `workflow_runs` WHERE `workflow_runs`.`tenant_id` = ? AND `workflo
 SELECT * FROM `workflow_node_executions` WHERE (`workflow_node_executions`.`tenant_id` = ? AND `workflow_node_executions`.`app_id` = ?) AND `workflow_node_executions`.`workflow_run_id` = ? AND NOT EXISTS (SELECT 1 FROM `workflow_node_executions` AS `wflog_newer` WHERE `wflog_newer`.`id` = `workflow_node_executions`.`id` AND `wflog_newer`.`version` > `workflow_node_executions`.`version`) ORDER BY `workflow_node_executions`.`index`,`workflow_node_executions`.`created_at`,`workflow_node_executions`.`id`
 -- args: "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222" | "0193a1b2-0000-7000-8000-000000000001"
 -- query
+SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = 'workflow_runs'
+-- args: "wflog_run_stats_insert"
+-- query
 SELECT status, count(*) AS n FROM (SELECT `tenant_id`, `app_id`, `created_at`, `id`, max(`version`) AS `version`, `status`, `created_by`, `total_tokens`, `triggered_from` FROM `workflow_runs` WHERE `workflow_runs`.`tenant_id` = ? AND `workflow_runs`.`app_id` = ? GROUP BY `created_at`, `id`) AS `workflow_runs` GROUP BY `status`
 -- args: "11111111-1111-4111-8111-111111111111" | "22222222-2222-4222-8222-222222222222"
 -- query

@@ -198,7 +198,7 @@ func TestSimulateAndViews(t *testing.T) {
 			verify := []string{"stats", "--dsn", dsn, "--verify", "--tenant", tenant.String(), "--app", app.String(), "--tz", "Asia/Kathmandu"}
 			code, out, errOut = run(t, nil, verify...)
 			if name == "logstore" {
-				if code != 1 || !strings.Contains(errOut, "need PostgreSQL") {
+				if code != 1 || !strings.Contains(errOut, "need triggers") {
 					t.Errorf("stats --verify on LogStore: %d\n%s\n%s", code, out, errOut)
 				}
 				return

@@ -72,11 +72,13 @@ const (
 	ArrivalTime
 	InformationSchema // information_schema describes the tables (PostgreSQL: Dify's own database)
 	FieldIndexes      // columns are SLS field indexes, configured outside SQL (wflog.CheckLogStore reads them)
+	Triggers          // triggers on tables fire for every writer's rows (package rollup)
+	StatementTriggers // statement triggers with transition tables, PL/pgSQL (rollup's PostgreSQL form)
 )
 
 const (
-	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | InformationSchema
-	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock
+	postgresFeatures = Transactions | Returning | Delete | Copy | Lateral | RowValues | ReadsOwnWrites | Unbounded | ModifyingCTE | Nulls | Keys | Placeholders | InformationSchema | Triggers | StatementTriggers
+	sqliteFeatures   = Transactions | Returning | Delete | RowValues | ReadsOwnWrites | Unbounded | Nulls | Keys | Placeholders | WriteLock | Triggers
 	logStoreFeatures = ArrivalTime | FieldIndexes
 )
 
