@@ -6,9 +6,10 @@
 // capability or calls a form method; it never compares backend names. The
 // LogStore database/sql driver (the statement checks, literal rendering
 // and wire) is its own package, dialect/logstoresql, which knows nothing of
-// GORM; importing dialect registers it with database/sql as "logstore". The package is wflog's
-// own plumbing: users see github.com/wflog/wflog/dialect, which re-exports
-// the names they need (Backend, Config, Parse, New, Of, ...) as aliases.
+// GORM; importing dialect registers it with database/sql as "logstore".
+// The package is wflog's own plumbing: users see github.com/wflog/wflog/dialect,
+// which re-exports the names they need (Backend, Config, Parse, New, Of, ...)
+// as aliases.
 //
 //	cfg, err := dialect.Parse("logstore://AK_ID:AK_SECRET@cn-hangzhou.log.aliyuncs.com/my-project")
 //	if err != nil { … }              // the error never shows the secret
