@@ -3,9 +3,11 @@ package appendonly
 import (
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -479,10 +481,12 @@ func (p *Plugin) readNewest(q *gorm.Statement, m *model) (map[string]Version, er
 //
 // No row inserted means a version at or after ours is stored: read the
 // newest, take a version after it, and try again (a bounded number of
-// times). Writes that overlap in time are ordered by their versions.
+// times, waiting a random moment that grows with each lost attempt, so that
+// writers racing on one row spread out instead of losing to each other in
+// step). Writes that overlap in time are ordered by their versions.
 func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
 	rows := []reflect.Value{r}
-	attempts := p.retries + 3
+	attempts := p.retries + 7
 	for attempt := 1; ; attempt++ {
 		p.insertRowsIf(db, m, r)
 		switch {
@@ -499,6 +503,9 @@ func (p *Plugin) insertAfterStored(db *gorm.DB, m *model, r reflect.Value) {
 		}
 		if dialect.Of(db).Has(dialect.WriteLock) && !inTransaction(db) {
 			p.insertLocked(db, m, r)
+			return
+		}
+		if attempt > 1 && !backOff(db, attempt) {
 			return
 		}
 		newest, err := p.newestStored(db, m, r)
@@ -778,4 +785,19 @@ func (e matchedIdentities) Build(b clause.Builder) {
 	b.WriteString(" WHERE ")
 	clause.Where{Exprs: e.where}.Build(b)
 	b.WriteByte(')')
+}
+
+// backOff waits a random moment of up to attempt milliseconds before a
+// writer that lost a race for a row tries again. It reports false, with the
+// context's error added, when the statement's context ends first.
+func backOff(db *gorm.DB, attempt int) bool {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-db.Statement.Context.Done():
+		db.AddError(db.Statement.Context.Err())
+		return false
+	}
 }
