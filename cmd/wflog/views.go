@@ -118,8 +118,12 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 		if isSet(fs, "limit") {
 			more = append(more, "--limit", fmt.Sprint(*limit))
 		}
+		if isSet(fs, "cutover") {
+			more = append(more, "--cutover", *tiers.cutover)
+		}
 		more = append(more, "--after", page.Runs[len(page.Runs)-1].ID.String())
-		printNext(a.stdout, []string{"more:"}, []nextCommand{next(fs, *dsn, "runs", more...)})
+		dsns := []dsnFlag{{"dsn", "WFLOG_DSN", *dsn}, {"older", "WFLOG_OLDER", *tiers.older}}
+		printNext(a.stdout, []string{"more:"}, []nextCommand{nextWith(fs, dsns, "runs", more...)})
 	}
 	return nil
 }
