@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -40,7 +41,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("--help does not list %s", c.name)
 		}
 		code, out, errOut := run(t, nil, c.name, "--help")
-		if code != 0 || !strings.Contains(out, "Usage: wflog "+c.name) || !strings.Contains(out, "-dsn") && !strings.Contains(out, "-from") || errOut != "" {
+		connects := c.name != "logstore-index" // it prints, and takes no database
+		if code != 0 || !strings.Contains(out, "Usage: wflog "+c.name) || connects && !strings.Contains(out, "-dsn") && !strings.Contains(out, "-from") || errOut != "" {
 			t.Errorf("%s --help: %d\nstdout:\n%s\nstderr:\n%s", c.name, code, out, errOut)
 		}
 	}
@@ -343,5 +345,29 @@ func TestLogStoreIndexAndCheck(t *testing.T) {
 	}
 	if code, _, errOut := run(t, nil, "check", "--dsn", "postgres://u@127.0.0.1/db"); code != 1 || !strings.Contains(errOut, "probes LogStore") {
 		t.Errorf("check on PostgreSQL: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = run(t, nil, "check", "--dsn", "sqlite://"+filepath.Join(t.TempDir(), "w.db"))
+	if code != 1 || !strings.Contains(errOut, "a SQLite DSN, which has no field indexes to check") || strings.Contains(errOut, "PostgreSQL") {
+		t.Errorf("check on SQLite: exit %d, %s", code, errOut)
+	}
+}
+
+// TestLogStoreIndexOut: --out creates its directory, and --help lists no
+// --dsn, which logstore-index does not use (it is still accepted, as
+// before any command).
+func TestLogStoreIndexOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "indexes", "sls")
+	if code, _, errOut := run(t, nil, "--dsn", "postgres://h/db", "logstore-index", "--out", dir); code != 0 {
+		t.Fatalf("logstore-index --out %s: exit %d: %s", dir, code, errOut)
+	}
+	for _, name := range []string{"workflow_runs", "workflow_node_executions"} {
+		body, err := os.ReadFile(filepath.Join(dir, name+".index.json"))
+		if err != nil || !strings.Contains(string(body), `"keys"`) {
+			t.Errorf("%s: %v\n%s", name, err, body)
+		}
+	}
+	code, out, _ := run(t, nil, "logstore-index", "--help")
+	if code != 0 || strings.Contains(out, "  -dsn") || !strings.Contains(out, "-out DIR") {
+		t.Errorf("logstore-index --help: exit %d\n%s", code, out)
 	}
 }
