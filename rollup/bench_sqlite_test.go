@@ -79,75 +79,100 @@ func openSQLiteWriter(b *testing.B, triggers, cache string) *gorm.DB {
 	return db
 }
 
+// benchSQLiteWrites runs op on every variant of sqliteWriteCases in
+// each iteration, starting with a different variant each time, and
+// reports each variant's time per op ("triggers/plain-µs/op") and, for
+// each way of preparing statements, what the triggers multiply it by
+// ("plain-triggers÷none"). The variants take turns op by op so that all
+// see the same machine: this one is shared, and noisy enough that
+// variants timed one after the other are not comparable.
+func benchSQLiteWrites(b *testing.B, op func(b *testing.B, runs *repo.Runs, tenant, app uuid.UUID, users []uuid.UUID)) {
+	type writer struct {
+		name  string
+		runs  *repo.Runs
+		spent time.Duration
+	}
+	ws := make([]*writer, len(sqliteWriteCases))
+	byName := map[string]*writer{}
+	for i, c := range sqliteWriteCases {
+		ws[i] = &writer{name: c.triggers + "/" + c.cache, runs: repo.NewRuns(openSQLiteWriter(b, c.triggers, c.cache))}
+		byName[ws[i].name] = ws[i]
+	}
+	tenant, app := uuid.New(), uuid.New()
+	users := make([]uuid.UUID, 50)
+	for i := range users {
+		users[i] = uuid.New()
+	}
+	n := 0
+	for b.Loop() {
+		for k := range ws {
+			w := ws[(n+k)%len(ws)]
+			start := time.Now()
+			op(b, w.runs, tenant, app, users)
+			w.spent += time.Since(start)
+		}
+		n++
+	}
+	b.ReportMetric(0, "ns/op")
+	for _, w := range ws {
+		b.ReportMetric(float64(w.spent.Microseconds())/float64(n), w.name+"-µs/op")
+	}
+	for _, cache := range []string{"plain", "stmt-cache", "gorm-prepare"} {
+		b.ReportMetric(float64(byName["triggers/"+cache].spent)/float64(byName["no-triggers/"+cache].spent), cache+"-triggers÷none")
+	}
+}
+
 func benchRun(tenant, app, user uuid.UUID, now time.Time) models.WorkflowRun {
 	return models.WorkflowRun{TenantID: tenant, AppID: app, WorkflowID: app, Type: models.WorkflowTypeWorkflow,
 		TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "1", Status: models.RunRunning,
 		CreatedByRole: models.CreatedByEndUser, CreatedBy: user, CreatedAt: now}
 }
 
-// BenchmarkSQLiteSave measures what the statistics triggers cost Save on
-// SQLite (one writer; each op a run's first version, then its finished
-// one, in one app of 50 users), with the triggers and without them, and
-// what keeping statements prepared saves (docs/PERFORMANCE.md, "SQLite"):
+// BenchmarkSQLiteSave measures what the triggers cost Save on SQLite (one
+// writer; each op a run's first version, then its finished one, in one
+// app of 50 users), and what keeping statements prepared saves
+// (docs/PERFORMANCE.md, "SQLite"):
 //
-//	go test ./rollup -run '^$' -bench 'SQLiteSave' -benchtime 2000x -count 6 > save.txt && benchstat save.txt
+//	go test ./rollup -run '^$' -bench 'SQLiteSave$' -benchtime 2000x -count 6 > save.txt && benchstat save.txt
 func BenchmarkSQLiteSave(b *testing.B) {
-	for _, c := range sqliteWriteCases {
-		b.Run(c.triggers+"/"+c.cache, func(b *testing.B) {
-			runs := repo.NewRuns(openSQLiteWriter(b, c.triggers, c.cache))
-			tenant, app := uuid.New(), uuid.New()
-			users := make([]uuid.UUID, 50)
-			for i := range users {
-				users[i] = uuid.New()
-			}
-			ctx := context.Background()
-			i := 0
-			for b.Loop() {
-				i++
-				now := time.Now().UTC()
-				r := benchRun(tenant, app, users[i%len(users)], now)
-				if err := runs.Save(ctx, &r); err != nil {
-					b.Fatal(err)
-				}
-				r.Status, r.TotalTokens, r.FinishedAt = models.RunSucceeded, 100, &now
-				if err := runs.Save(ctx, &r); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	ctx := context.Background()
+	i := 0
+	benchSQLiteWrites(b, func(b *testing.B, runs *repo.Runs, tenant, app uuid.UUID, users []uuid.UUID) {
+		i++
+		now := time.Now().UTC()
+		r := benchRun(tenant, app, users[i%len(users)], now)
+		if err := runs.Save(ctx, &r); err != nil {
+			b.Fatal(err)
+		}
+		r.Status, r.TotalTokens, r.FinishedAt = models.RunSucceeded, 100, &now
+		if err := runs.Save(ctx, &r); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
 
 // BenchmarkSQLiteSaveBatch is BenchmarkSQLiteSave for SaveBatch: each op
 // 100 runs' first versions in one call, then their finished versions in
 // another (one INSERT of 100 rows each).
+//
+//	go test ./rollup -run '^$' -bench 'SQLiteSaveBatch$' -benchtime 100x -count 6 > batch.txt && benchstat batch.txt
 func BenchmarkSQLiteSaveBatch(b *testing.B) {
 	const size = 100
-	for _, c := range sqliteWriteCases {
-		b.Run(c.triggers+"/"+c.cache, func(b *testing.B) {
-			runs := repo.NewRuns(openSQLiteWriter(b, c.triggers, c.cache))
-			tenant, app := uuid.New(), uuid.New()
-			users := make([]uuid.UUID, 50)
-			for i := range users {
-				users[i] = uuid.New()
-			}
-			ctx := context.Background()
-			batch := make([]models.WorkflowRun, size)
-			for b.Loop() {
-				now := time.Now().UTC()
-				for i := range batch {
-					batch[i] = benchRun(tenant, app, users[i%len(users)], now)
-				}
-				if err := runs.SaveBatch(ctx, batch); err != nil {
-					b.Fatal(err)
-				}
-				for i := range batch {
-					batch[i].Status, batch[i].TotalTokens, batch[i].FinishedAt = models.RunSucceeded, 100, &now
-				}
-				if err := runs.SaveBatch(ctx, batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	ctx := context.Background()
+	batch := make([]models.WorkflowRun, size)
+	benchSQLiteWrites(b, func(b *testing.B, runs *repo.Runs, tenant, app uuid.UUID, users []uuid.UUID) {
+		now := time.Now().UTC()
+		for i := range batch {
+			batch[i] = benchRun(tenant, app, users[i%len(users)], now)
+		}
+		if err := runs.SaveBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		for i := range batch {
+			batch[i].Status, batch[i].TotalTokens, batch[i].FinishedAt = models.RunSucceeded, 100, &now
+		}
+		if err := runs.SaveBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
