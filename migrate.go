@@ -76,8 +76,10 @@ func (e *SchemaError) Error() string {
 //
 // On PostgreSQL it then installs the pre-aggregated statistics tables and
 // their triggers (rollup.Install). Installed on a table that already holds
-// runs, it fills them from those runs while holding writes to workflow_runs
-// back (reads go on): time it with `wflog stats --rebuild` on a copy first.
+// runs, it fills them from those runs online, in short transactions while
+// writers go on, and returns when they are complete (about a minute per
+// million runs); repositories scan until then. Interrupted, the fill
+// resumes where it stopped on the next Migrate.
 //
 // On a real LogStore, create the logstores and their field indexes in the
 // SLS console instead (`wflog logstore-index` prints them); see

@@ -23,7 +23,8 @@ type StatsSource uint8
 // Sources of statistics.
 const (
 	// StatsAuto reads the pre-aggregated tables of package rollup when the
-	// database has them (checked once, on the first statistic), and scans
+	// database has them and are complete (checked on the first statistic, and
+	// again every 30 seconds while they are not), and scans
 	// workflow_runs otherwise. The default.
 	StatsAuto StatsSource = iota
 	// StatsScan always scans workflow_runs: the reference the
@@ -44,29 +45,34 @@ func WithStatsSource(s StatsSource) Option {
 type statsPath struct {
 	source StatsSource
 
-	mu      sync.Mutex
-	checked bool
-	present bool
+	mu        sync.Mutex
+	checkedAt time.Time // zero: never
+	present   bool
 }
+
+// recheckAfter is how long statsPath trusts an answer that the tables are
+// not there: an online fill (rollup.Install on a table with rows) may
+// complete, or Migrate run, while the repository lives.
+const recheckAfter = 30 * time.Second
 
 // preaggregated reports whether statistics read the rollup tables. An
 // error while checking is returned and not remembered, so the next call
-// asks again.
+// asks again; tables found stay found.
 func (p *statsPath) preaggregated(ctx context.Context, db *gorm.DB) (bool, error) {
 	if p.source == StatsScan {
 		return false, nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.checked {
+	if p.checkedAt.IsZero() || (!p.present && time.Since(p.checkedAt) >= recheckAfter) {
 		ok, err := rollup.Installed(ctx, db)
 		if err != nil {
 			return false, err
 		}
-		p.checked, p.present = true, ok
+		p.checkedAt, p.present = time.Now(), ok
 	}
 	if p.source == StatsPreaggregated && !p.present {
-		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing (run wflog migrate on PostgreSQL or SQLite, or use StatsAuto)")
+		return false, errors.New("wflog/repo: the pre-aggregated statistics tables are missing or still being filled (run wflog migrate on PostgreSQL or SQLite, or use StatsAuto)")
 	}
 	return p.present, nil
 }

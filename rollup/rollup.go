@@ -3,7 +3,7 @@
 // so that a console's daily charts and status counts cost O(days), not
 // O(runs × versions):
 //
-//	err := rollup.Install(ctx, db) // wflog.Migrate does this on PostgreSQL
+//	err := rollup.Install(ctx, db) // wflog.Migrate does this; online on a table with rows
 //	ok, err := rollup.Installed(ctx, db)
 //	diff, err := rollup.Verify(ctx, db) // derived tables against workflow_runs
 //	err = rollup.Rebuild(ctx, db)
@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"text/template"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,7 +42,23 @@ import (
 )
 
 //go:embed schema.sql
-var schema string
+var schemaText string
+
+// schemaTemplate is schema.sql, whose insert trigger's statement is a
+// template ("apply") that the online fill applies to chunks of
+// workflow_runs as well.
+var schemaTemplate = template.Must(template.New("schema.sql").Parse(schemaText))
+
+// schema is schema.sql rendered: what Install executes.
+var schema = render("schema.sql", nil)
+
+func render(name string, data any) string {
+	var b strings.Builder
+	if err := schemaTemplate.ExecuteTemplate(&b, name, data); err != nil {
+		panic(err) // the template is embedded: a test renders it
+	}
+	return b.String()
+}
 
 // The derived tables, and the time they are cut in.
 const (
@@ -68,6 +85,10 @@ const (
 	BucketsPerDay = 96
 )
 
+// FillTable holds the progress of an online fill (see Install); it has
+// no row once the derived tables are complete.
+const FillTable = "wflog_run_stats_fill"
+
 // Tables lists the derived tables.
 var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
 
@@ -76,10 +97,16 @@ var Tables = []string{StateTable, BucketsTable, StatusesTable, UsersTable}
 var DeltaTables = []string{BucketDeltasTable, StatusDeltasTable, UserDeltasTable}
 
 // pgTables is every table of schema.sql.
-func pgTables() []string { return append(append([]string{}, Tables...), DeltaTables...) }
+func pgTables() []string {
+	return append(append(append([]string{}, Tables...), DeltaTables...), FillTable)
+}
 
 // insertTrigger is the trigger whose presence means the tables are kept.
 const insertTrigger = "wflog_run_stats_insert"
+
+// ErrFilling is what Verify returns while an online fill is under way
+// (see Install): the tables are not complete yet.
+var ErrFilling = errors.New("the statistics tables are still being filled from the rows workflow_runs held when they were installed (repositories scan until then); wflog migrate or rollup.Fill finishes the fill")
 
 // ErrUnsupported reports a backend the tables are not built for.
 var ErrUnsupported = errors.New("wflog/rollup: pre-aggregated statistics need triggers on workflow_runs (PostgreSQL or SQLite); LogStore scans")
@@ -110,11 +137,20 @@ func ReadFrom(db *gorm.DB, table string) string {
 }
 
 // Install creates the derived tables and their triggers if they do not
-// exist, and fills them from the rows workflow_runs already holds. It locks
-// workflow_runs against writes (SHARE ROW EXCLUSIVE; reads go on) while it
-// runs, so that no version is missed between the fill and the triggers: on
-// an empty table that is instant, on a large one it takes as long as
-// Rebuild. workflow_runs must exist (schema.sql first). Safe to repeat.
+// exist, and fills them from the rows workflow_runs already holds. It is
+// safe to repeat, and to run from several processes at once.
+//
+// Writers are held back only while the tables and triggers are created
+// (a SHARE ROW EXCLUSIVE lock on workflow_runs, for as long as DDL takes;
+// reads go on). On an empty workflow_runs that is all. On one that already
+// has rows, Install then fills the tables online, as Fill does: in chunks
+// of ids, each its own short transaction, while writers go on — each
+// new version is counted by the trigger, each older one by the fill, and
+// a run that has both is merged as the trigger merges versions. Until the
+// fill completes, Installed is false and repositories scan workflow_runs.
+// If ctx ends first, Install returns its error and the fill stays where it
+// got to: the next Install or Fill resumes it. SQLite fills in one
+// transaction (its writers are serialized anyway).
 func Install(ctx context.Context, db *gorm.DB) error {
 	if !supported(db) {
 		return ErrUnsupported
@@ -126,7 +162,7 @@ func Install(ctx context.Context, db *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
 			return err
 		}
-		had, err := installed(tx)
+		had, err := present(tx)
 		if err != nil {
 			return err
 		}
@@ -134,18 +170,146 @@ func Install(ctx context.Context, db *gorm.DB) error {
 			return err
 		}
 		if had {
-			return nil
+			return nil // complete, or a fill to resume below
 		}
-		return fill(tx)
+		var empty bool
+		if err := tx.Raw(`SELECT NOT EXISTS (SELECT 1 FROM workflow_runs)`).Scan(&empty).Error; err != nil {
+			return err
+		}
+		if empty {
+			return fill(tx)
+		}
+		// Rows that arrived before the triggers: the fill's. Start it empty.
+		if err := tx.Exec(`TRUNCATE ` + strings.Join(pgTables(), ", ")).Error; err != nil {
+			return err
+		}
+		// An estimate, unless the table was never analyzed.
+		return tx.Exec(`INSERT INTO ` + FillTable + ` (rows_total)
+SELECT CASE WHEN reltuples < 0 THEN (SELECT count(*) FROM workflow_runs) ELSE reltuples::bigint END
+FROM pg_class WHERE oid = 'workflow_runs'::regclass`).Error
 	})
 	if err != nil {
 		return fmt.Errorf("wflog/rollup: installing the statistics tables: %w", err)
 	}
-	return nil
+	return Fill(ctx, db, nil)
 }
 
-// Installed reports whether the derived tables exist and are kept by their
-// triggers on workflow_runs in db's schema. It is false on LogStore.
+// FillProgress is how far an online fill has got.
+type FillProgress struct {
+	Rows  int64 // versions of workflow_runs filled in so far
+	Total int64 // workflow_runs' versions when the fill started (an estimate)
+	Done  bool  // the tables are complete (Rows and Total are 0 when another Fill completed them)
+}
+
+// fillChunk is how many versions of workflow_runs one transaction of an
+// online fill reads: a fraction of a second of work, so that writers of
+// the same runs wait no longer than that.
+var fillChunk = 20000
+
+// afterChunk, when set (by tests), is called after each chunk commits.
+var afterChunk func(FillProgress)
+
+// Fill completes an online fill that Install started (Install itself
+// calls it; call it to resume one that was interrupted, or to watch it:
+// progress, when not nil, is called after each chunk). It returns at once
+// when there is none. Several Fills may run at once: they take turns, one
+// chunk at a time.
+func Fill(ctx context.Context, db *gorm.DB, progress func(FillProgress)) error {
+	if !supported(db) {
+		return ErrUnsupported
+	}
+	if SQLiteForm(db) {
+		return nil // installSQLite fills in its own transaction
+	}
+	for {
+		p, err := fillOnce(ctx, db)
+		if err != nil {
+			return fmt.Errorf("wflog/rollup: filling the statistics tables (%d of about %d versions so far; Install or Fill resumes): %w", p.Rows, p.Total, err)
+		}
+		if progress != nil {
+			progress(p)
+		}
+		if afterChunk != nil {
+			afterChunk(p)
+		}
+		if p.Done {
+			return nil
+		}
+	}
+}
+
+// fillOnce fills the next chunk of ids in one transaction: the versions of
+// the runs after the fill's cursor, up to the id of the fillChunk-th
+// version (all of that run's versions included).
+func fillOnce(ctx context.Context, db *gorm.DB) (p FillProgress, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The chunk's statement must see the rows committed before it
+		// (those the triggers did not count), and the upsert must wait
+		// for writers of the same runs rather than fail them.
+		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`).Error; err != nil {
+			return err
+		}
+		ok, err := present(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+		}
+		var st []struct {
+			AfterID         *string
+			RowsDone, Total int64
+		}
+		if err := tx.Raw(`SELECT after_id::text, rows_done, rows_total AS total FROM ` + FillTable + ` FOR UPDATE`).Scan(&st).Error; err != nil {
+			return err
+		}
+		if len(st) == 0 {
+			p.Done = true
+			return nil
+		}
+		p.Rows, p.Total = st[0].RowsDone, st[0].Total
+		var after, upTo string
+		if st[0].AfterID != nil {
+			after = " AND id > '" + *st[0].AfterID + "'::uuid"
+		}
+		var hi []string
+		if err := tx.Raw(`SELECT id::text FROM workflow_runs WHERE true`+after+` ORDER BY id OFFSET ? LIMIT 1`, fillChunk-1).Scan(&hi).Error; err != nil {
+			return err
+		}
+		if len(hi) == 1 {
+			upTo = " AND id <= '" + hi[0] + "'::uuid"
+		}
+		// The ids are PostgreSQL's own text of uuid values: safe to inline,
+		// and inlined because the template uses the chunk twice.
+		chunk := `(SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, finished_at
+FROM workflow_runs WHERE true` + after + upTo + `) AS chunk`
+		res := tx.Exec(render("apply", chunk))
+		if res.Error != nil {
+			return res.Error
+		}
+		if len(hi) == 0 {
+			if err := tx.Exec(`DELETE FROM ` + FillTable).Error; err != nil {
+				return err
+			}
+			p.Rows, p.Done = max(p.Rows, p.Total), true
+		} else {
+			p.Rows += int64(fillChunk)
+			if err := tx.Exec(`UPDATE `+FillTable+` SET after_id = ?::uuid, rows_done = ?`, hi[0], p.Rows).Error; err != nil {
+				return err
+			}
+		}
+		// A chunk leaves many deltas: fold them, as a large batch does.
+		return tx.Exec(`SELECT wflog_run_stats_compact()`).Error
+	})
+	if err == nil && p.Done {
+		err = db.WithContext(ctx).Exec(`ANALYZE ` + strings.Join(pgTables(), ", ")).Error
+	}
+	return p, err
+}
+
+// Installed reports whether the derived tables exist, are kept by their
+// triggers on workflow_runs in db's schema, and are complete (no online
+// fill under way). It is false on LogStore.
 func Installed(ctx context.Context, db *gorm.DB) (bool, error) {
 	if !supported(db) {
 		return false, nil
@@ -158,6 +322,17 @@ func Installed(ctx context.Context, db *gorm.DB) (bool, error) {
 }
 
 func installed(db *gorm.DB) (bool, error) {
+	ok, err := present(db)
+	if err != nil || !ok || SQLiteForm(db) {
+		return ok, err
+	}
+	f, err := filling(db)
+	return !f, err
+}
+
+// present reports whether the tables and their triggers exist, complete
+// or not.
+func present(db *gorm.DB) (bool, error) {
 	if SQLiteForm(db) {
 		return installedSQLite(db)
 	}
@@ -170,9 +345,23 @@ func installed(db *gorm.DB) (bool, error) {
 	if n == 0 {
 		return false, nil
 	}
+	// Not the fill table: tables installed before it existed are complete.
+	kept := append(append([]string{}, Tables...), DeltaTables...)
 	var tables int64
-	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(pgTables(), ",")+"}").Scan(&tables).Error
-	return tables == int64(len(pgTables())), err
+	err = db.Raw(`SELECT count(to_regclass(t)) FROM unnest(?::text[]) AS t`, "{"+strings.Join(kept, ",")+"}").Scan(&tables).Error
+	return tables == int64(len(kept)), err
+}
+
+// filling reports whether an online fill is under way. Tables installed
+// before the fill table existed are complete.
+func filling(db *gorm.DB) (bool, error) {
+	var exists bool
+	if err := db.Raw(`SELECT to_regclass(?) IS NOT NULL`, FillTable).Scan(&exists).Error; err != nil || !exists {
+		return false, err
+	}
+	var n int64
+	err := db.Raw(`SELECT count(*) FROM ` + FillTable).Scan(&n).Error
+	return n > 0, err
 }
 
 // Rebuild recomputes the derived tables from workflow_runs, in one
@@ -190,14 +379,19 @@ func Rebuild(ctx context.Context, db *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
 			return err
 		}
-		ok, err := installed(tx)
+		ok, err := present(tx)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
-		return fill(tx)
+		// Tables installed by an older wflog lack the fill table, which
+		// fill empties: bring the schema up to date first.
+		if err := tx.Exec(schema).Error; err != nil {
+			return err
+		}
+		return fill(tx) // completes an online fill under way, too
 	})
 	if err != nil {
 		return fmt.Errorf("wflog/rollup: rebuilding the statistics tables: %w", err)
@@ -319,12 +513,18 @@ func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
 			return err
 		}
-		ok, err := installed(tx)
+		ok, err := present(tx)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+		}
+		if f, err := filling(tx); err != nil || f {
+			if err != nil {
+				return err
+			}
+			return ErrFilling
 		}
 		checks := []struct {
 			into       *int64

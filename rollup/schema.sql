@@ -79,6 +79,19 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
     PRIMARY KEY (tenant_id, app_id, finished, day, triggered_from, created_by) INCLUDE (buckets)
 );
 
+-- An online fill in progress: rollup.Install, on a workflow_runs that
+-- already has rows, installs the triggers first and then fills the tables
+-- from those rows in chunks of ids, while writers go on. The row says how
+-- far it got; no row means the tables are complete, and only then do
+-- repositories read them (rollup.Installed).
+CREATE TABLE IF NOT EXISTS wflog_run_stats_fill (
+    singleton  boolean     NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+    after_id   uuid,                 -- every run up to this id is in; NULL: none yet
+    rows_done  bigint      NOT NULL DEFAULT 0,
+    rows_total bigint      NOT NULL, -- workflow_runs' rows when it started (an estimate)
+    started_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Writers do not update the counts above: each statement appends its
 -- changes of count to these delta tables (INSERT only, so writers of one
 -- app never wait for each other's counter rows), and a compaction folds
@@ -210,14 +223,18 @@ CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
 -- only rows locked are the runs' state rows, in id order, so writers of
 -- one run wait for each other instead of deadlocking, and writers of
 -- different runs do not wait at all.
-CREATE OR REPLACE FUNCTION wflog_run_stats_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
+--
+-- The statement is a template (rollup.go renders this file with Go's
+-- text/template): the trigger applies it to the statement's new rows, and
+-- the online fill (rollup.Install on a table that already has rows) to
+-- each chunk of the rows that were there before the trigger.
+{{define "apply"}}
     WITH latest AS (
         SELECT DISTINCT ON (id) id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens
-        FROM new_rows ORDER BY id, version DESC
+        FROM {{.}} ORDER BY id, version DESC
     ), finished AS (
         SELECT DISTINCT ON (id) id, version, status, total_tokens
-        FROM new_rows WHERE finished_at IS NOT NULL ORDER BY id, version DESC
+        FROM {{.}} WHERE finished_at IS NOT NULL ORDER BY id, version DESC
     ), changed AS (
         INSERT INTO wflog_run_state AS s (id, tenant_id, app_id, triggered_from, created_by, created_at,
             version, status, total_tokens, fin_version, fin_status, fin_tokens)
@@ -276,7 +293,11 @@ BEGIN
         FROM joined GROUP BY 1, 2, 3, 4, 5, 6
     )
     INSERT INTO wflog_run_user_deltas (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
-    SELECT * FROM marks;
+    SELECT * FROM marks
+{{end}}
+CREATE OR REPLACE FUNCTION wflog_run_stats_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+{{template "apply" "new_rows"}};
     -- Now and then a writer folds the deltas into the counts, unless
     -- another compaction is running: one statement in 32, and every
     -- statement of 64 versions or more (a batch leaves many deltas, which
