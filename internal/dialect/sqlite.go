@@ -176,8 +176,13 @@ func (s sqliteDialector) RollbackTo(tx *gorm.DB, name string) error {
 const SQLiteMemory = ":memory:"
 
 // DefaultSQLiteBusyTimeout is how long a SQLite connection waits for
-// another's write lock before it gives up with "database is locked".
-const DefaultSQLiteBusyTimeout = 10 * time.Second
+// another's write lock before it gives up with "database is locked". The
+// lock is not handed over in order — a waiting connection polls for it,
+// sleeping up to 100 ms in between — so with several connections
+// (max_conns > 1) on a busy machine one can miss it many times in a row:
+// 10 s was seen to run out with 4 connections, 48 writers and a load
+// average of 16 on 2 CPUs.
+const DefaultSQLiteBusyTimeout = 60 * time.Second
 
 // noTextToTime keeps the driver from turning any text that looks like a
 // time into one (a day's name, "2026-11-30", say): columns declared
