@@ -107,6 +107,16 @@ func rollupOwner(alias string, tenantID, appID uuid.UUID, finished *bool, from [
 	return where, args
 }
 
+// triggersIn is the triggers a read of the buckets or users table selects:
+// on PostgreSQL, where those tables keep rows for all triggers together,
+// those rows when the statistic names no trigger.
+func (r *Runs) triggersIn(from []models.RunTriggeredFrom) []models.RunTriggeredFrom {
+	if len(from) == 0 && !rollup.SQLiteForm(r.db) {
+		return []models.RunTriggeredFrom{rollup.AllTriggers}
+	}
+	return from
+}
+
 func triggers(from []models.RunTriggeredFrom) []string {
 	vs := make([]string, len(from))
 	for i, f := range from {
@@ -217,7 +227,7 @@ func (r *Runs) dailyRollup(ctx context.Context, s Stats, loc *time.Location, cou
 		// An open end is where the app's buckets end. Rows, not sums: a
 		// bucket whose counter and deltas cancel out may widen the span,
 		// which only adds days without runs, and those are dropped below.
-		where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		where, args := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, r.triggersIn(s.TriggeredFrom))
 		span, err := r.bucketSpan(ctx, where, args)
 		if err != nil {
 			return nil, false, err
@@ -326,14 +336,14 @@ func (r *Runs) rollupDays(ctx context.Context, s Stats, days []localDay, counts,
 		for i, d := range days {
 			starts[i] = pgTime(d.lo)
 		}
-		where, owner := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		where, owner := rollupOwner("", s.TenantID, s.AppID, &s.FinishedOnly, r.triggersIn(s.TriggeredFrom))
 		parts = append(parts, `c AS (SELECT width_bucket(bucket, ?::timestamptz[]) AS k, sum(runs) AS runs, sum(tokens) AS n
 FROM `+rollup.ReadFrom(r.db, rollup.BucketsTable)+` WHERE `+where+` AND bucket >= ? AND bucket < ? GROUP BY 1)`)
 		args = append(append(append(args, pgArray(starts)), owner...), days[0].lo, days[len(days)-1].hi)
 	}
 	if users {
 		k, utc, masks := segments(days)
-		where, owner := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		where, owner := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, r.triggersIn(s.TriggeredFrom))
 		// Users per day and user first (hashed), then counted: cheaper than
 		// count(DISTINCT), which sorts.
 		parts = append(parts, `u AS (SELECT k, count(*) AS users FROM (SELECT s.k, u.created_by
@@ -419,7 +429,7 @@ func (r *Runs) unionUsers(ctx context.Context, s Stats, days []localDay, name st
 			` UNION ALL SELECT created_by FROM (` + users + `)`
 		all = append(append(cteArgs, all...), usersArgs...)
 	} else if len(mine) > 0 {
-		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, s.TriggeredFrom)
+		where, args := rollupOwner("u", s.TenantID, s.AppID, &s.FinishedOnly, r.triggersIn(s.TriggeredFrom))
 		k, utc, masks := segments(mine)
 		sql += ` UNION ALL SELECT u.created_by FROM unnest(?::int[], ?::date[], ?::bit(96)[]) AS s (k, utc, mask)
 JOIN ` + rollup.ReadFrom(r.db, rollup.UsersTable) + ` u ON u.day = s.utc AND u.buckets & s.mask <> 0::bit(96) AND ` + where

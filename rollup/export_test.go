@@ -1,9 +1,12 @@
 package rollup
 
-// SetFillChunk sets the versions one chunk of an online fill reads, and a
-// function called after each chunk commits, until the test ends.
-func SetFillChunk(versions int, after func(FillProgress)) (restore func()) {
-	old, oldAfter := fillChunk, afterChunk
-	fillChunk, afterChunk = versions, after
-	return func() { fillChunk, afterChunk = old, oldAfter }
+// SetFillChunk sets the pages of workflow_runs one chunk of an online fill
+// reads, and a function called after each chunk commits, until restore.
+func SetFillChunk(pages int64, after func(FillProgress)) (restore func()) {
+	old, oldAfter := fillPages, afterChunk
+	fillPages, afterChunk = pages, after
+	return func() { fillPages, afterChunk = old, oldAfter }
 }
+
+// ContentsVersion is what wflog_run_stats_schema() must return.
+const ContentsVersion = contentsVersion

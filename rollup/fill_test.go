@@ -182,7 +182,7 @@ func TestOnlineFill(t *testing.T) {
 	ctx := context.Background()
 	probe := repo.NewRuns(w.other)
 	var chunks, probes atomic.Int64
-	defer rollup.SetFillChunk(40, func(p rollup.FillProgress) {
+	defer rollup.SetFillChunk(1, func(p rollup.FillProgress) {
 		// Between two chunks, a write by another connection commits at
 		// once, and the tables are not read yet.
 		if chunks.Add(1)%5 != 2 || p.Done {
@@ -230,7 +230,7 @@ func TestFillResumes(t *testing.T) {
 	w := newFillWorkload(t, 22, 150)
 	ctx, cancel := context.WithCancel(context.Background())
 	var chunks atomic.Int64
-	restore := rollup.SetFillChunk(30, func(p rollup.FillProgress) {
+	restore := rollup.SetFillChunk(1, func(p rollup.FillProgress) {
 		if chunks.Add(1) == 3 {
 			cancel()
 		}
@@ -278,7 +278,7 @@ func TestFillResumes(t *testing.T) {
 			t.Fatalf("Fill %d reported %v; want progress ending in Done", k, ps)
 		}
 		for i := 1; i < len(ps)-1; i++ { // the last may be another Fill's end
-			if ps[i].Rows < ps[i-1].Rows {
+			if ps[i].Pages < ps[i-1].Pages {
 				t.Fatalf("Fill %d went backwards: %v", k, ps)
 			}
 		}
@@ -291,4 +291,41 @@ func TestFillResumes(t *testing.T) {
 	if err := rollup.Fill(bg, w.db, nil); err != nil { // nothing left: returns at once
 		t.Fatal(err)
 	}
+}
+
+// TestInstallRefillsOlderContents: tables filled by an older wflog, without
+// the rows that count all triggers together, are filled again by Install.
+func TestInstallRefillsOlderContents(t *testing.T) {
+	w := newFillWorkload(t, 23, 60)
+	ctx := context.Background()
+	if err := rollup.Install(ctx, w.db); err != nil {
+		t.Fatal(err)
+	}
+	if v := count(t, w.db, `SELECT wflog_run_stats_schema()`); v != rollup.ContentsVersion {
+		t.Fatalf("schema.sql says its contents are version %d, rollup.go %d", v, rollup.ContentsVersion)
+	}
+	w.write(t, nil)
+	mustMatch(t, w.db)
+	for _, sql := range []string{
+		`DROP FUNCTION wflog_run_stats_schema()`,
+		`DELETE FROM wflog_run_buckets WHERE triggered_from = '*'`,
+		`DELETE FROM wflog_run_bucket_deltas WHERE triggered_from = '*'`,
+		`DELETE FROM wflog_run_users WHERE triggered_from = '*'`,
+		`DELETE FROM wflog_run_user_deltas WHERE triggered_from = '*'`,
+	} {
+		if err := w.db.Exec(sql).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, err := rollup.Verify(ctx, w.db); err != nil || d.None() {
+		t.Fatalf("Verify of the older contents = %v, %v; want a difference", d, err)
+	}
+	if err := rollup.Install(ctx, w.db); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := rollup.Installed(ctx, w.db); !ok || err != nil {
+		t.Fatalf("Installed = %v, %v after Install", ok, err)
+	}
+	mustMatch(t, w.db)
+	w.mustAgree(t)
 }

@@ -79,6 +79,10 @@ const (
 	StatusesView = "wflog_run_statuses_now"
 	UsersView    = "wflog_run_users_now"
 
+	// AllTriggers is the triggered_from of the rows of the buckets and
+	// users tables that count every trigger together (PostgreSQL only).
+	AllTriggers = "*"
+
 	// Bucket is the width of a bucket, aligned on the Unix epoch.
 	Bucket = 15 * time.Minute
 	// BucketsPerDay is how many buckets a UTC day has: the bits of a users row.
@@ -166,10 +170,16 @@ func Install(ctx context.Context, db *gorm.DB) error {
 		if err != nil {
 			return err
 		}
+		current := true
+		if had {
+			if current, err = currentContents(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.Exec(schema).Error; err != nil {
 			return err
 		}
-		if had {
+		if had && current {
 			return nil // complete, or a fill to resume below
 		}
 		var empty bool
@@ -183,10 +193,10 @@ func Install(ctx context.Context, db *gorm.DB) error {
 		if err := tx.Exec(`TRUNCATE ` + strings.Join(pgTables(), ", ")).Error; err != nil {
 			return err
 		}
-		// An estimate, unless the table was never analyzed.
-		return tx.Exec(`INSERT INTO ` + FillTable + ` (rows_total)
-SELECT CASE WHEN reltuples < 0 THEN (SELECT count(*) FROM workflow_runs) ELSE reltuples::bigint END
-FROM pg_class WHERE oid = 'workflow_runs'::regclass`).Error
+		// Rows written from now on are the triggers'; those before are in
+		// the table's pages as they are now.
+		return tx.Exec(`INSERT INTO ` + FillTable + ` (pages)
+SELECT pg_relation_size('workflow_runs') / current_setting('block_size')::bigint`).Error
 	})
 	if err != nil {
 		return fmt.Errorf("wflog/rollup: installing the statistics tables: %w", err)
@@ -194,17 +204,36 @@ FROM pg_class WHERE oid = 'workflow_runs'::regclass`).Error
 	return Fill(ctx, db, nil)
 }
 
-// FillProgress is how far an online fill has got.
-type FillProgress struct {
-	Rows  int64 // versions of workflow_runs filled in so far
-	Total int64 // workflow_runs' versions when the fill started (an estimate)
-	Done  bool  // the tables are complete (Rows and Total are 0 when another Fill completed them)
+// contentsVersion is what wflog_run_stats_schema() returns: the version of
+// what the tables hold. Version 1 (no such function) had no AllTriggers
+// rows.
+const contentsVersion = 2
+
+// currentContents reports whether tables that are present hold what this
+// version of schema.sql keeps in them; if not, Install fills them again.
+func currentContents(tx *gorm.DB) (bool, error) {
+	var exists bool
+	if err := tx.Raw(`SELECT to_regprocedure('wflog_run_stats_schema()') IS NOT NULL`).Scan(&exists).Error; err != nil || !exists {
+		return false, err
+	}
+	var v int
+	err := tx.Raw(`SELECT wflog_run_stats_schema()`).Scan(&v).Error
+	return v >= contentsVersion, err
 }
 
-// fillChunk is how many versions of workflow_runs one transaction of an
-// online fill reads: a fraction of a second of work, so that writers of
-// the same runs wait no longer than that.
-var fillChunk = 20000
+// FillProgress is how far an online fill has got, in pages of
+// workflow_runs (8 kB each, by default).
+type FillProgress struct {
+	Pages int64 // pages filled so far
+	Total int64 // the table's pages when the fill started
+	Done  bool  // the tables are complete (Pages and Total are 0 when another Fill completed them)
+}
+
+// fillPages is how many pages of workflow_runs one transaction of an
+// online fill reads (16 MB by default, some 20,000 versions of 500-byte
+// outputs): a fraction of a second to a few seconds of work, so that
+// writers of the same runs wait no longer than that.
+var fillPages int64 = 2048
 
 // afterChunk, when set (by tests), is called after each chunk commits.
 var afterChunk func(FillProgress)
@@ -224,7 +253,7 @@ func Fill(ctx context.Context, db *gorm.DB, progress func(FillProgress)) error {
 	for {
 		p, err := fillOnce(ctx, db)
 		if err != nil {
-			return fmt.Errorf("wflog/rollup: filling the statistics tables (%d of about %d versions so far; Install or Fill resumes): %w", p.Rows, p.Total, err)
+			return fmt.Errorf("wflog/rollup: filling the statistics tables (%d of %d pages so far; Install or Fill resumes): %w", p.Pages, p.Total, err)
 		}
 		if progress != nil {
 			progress(p)
@@ -238,9 +267,10 @@ func Fill(ctx context.Context, db *gorm.DB, progress func(FillProgress)) error {
 	}
 }
 
-// fillOnce fills the next chunk of ids in one transaction: the versions of
-// the runs after the fill's cursor, up to the id of the fillChunk-th
-// version (all of that run's versions included).
+// fillOnce fills the next range of pages in one transaction. It reads the
+// table in physical order (a TID range scan), sequentially, which is what
+// makes a fill as fast as a rebuild; the versions of a run found in
+// different chunks merge as the trigger merges them.
 func fillOnce(ctx context.Context, db *gorm.DB) (p FillProgress, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The chunk's statement must see the rows committed before it
@@ -256,52 +286,36 @@ func fillOnce(ctx context.Context, db *gorm.DB) (p FillProgress, err error) {
 		if !ok {
 			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
-		var st []struct {
-			AfterID         *string
-			RowsDone, Total int64
-		}
-		if err := tx.Raw(`SELECT after_id::text, rows_done, rows_total AS total FROM ` + FillTable + ` FOR UPDATE`).Scan(&st).Error; err != nil {
+		var st []struct{ NextPage, Pages int64 }
+		if err := tx.Raw(`SELECT next_page, pages FROM ` + FillTable + ` FOR UPDATE`).Scan(&st).Error; err != nil {
 			return err
 		}
 		if len(st) == 0 {
 			p.Done = true
 			return nil
 		}
-		p.Rows, p.Total = st[0].RowsDone, st[0].Total
-		var after, upTo string
-		if st[0].AfterID != nil {
-			after = " AND id > '" + *st[0].AfterID + "'::uuid"
+		p.Pages, p.Total = st[0].NextPage, st[0].Pages
+		if p.Pages < p.Total {
+			hi := min(p.Pages+fillPages, p.Total)
+			chunk := fmt.Sprintf(`(SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, finished_at
+FROM workflow_runs WHERE ctid >= '(%d,0)'::tid AND ctid < '(%d,0)'::tid) AS chunk`, p.Pages, hi)
+			if err := tx.Exec(render("apply", chunk)).Error; err != nil {
+				return err
+			}
+			p.Pages = hi
 		}
-		var hi []string
-		if err := tx.Raw(`SELECT id::text FROM workflow_runs WHERE true`+after+` ORDER BY id OFFSET ? LIMIT 1`, fillChunk-1).Scan(&hi).Error; err != nil {
-			return err
-		}
-		if len(hi) == 1 {
-			upTo = " AND id <= '" + hi[0] + "'::uuid"
-		}
-		// The ids are PostgreSQL's own text of uuid values: safe to inline,
-		// and inlined because the template uses the chunk twice.
-		chunk := `(SELECT id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, finished_at
-FROM workflow_runs WHERE true` + after + upTo + `) AS chunk`
-		res := tx.Exec(render("apply", chunk))
-		if res.Error != nil {
-			return res.Error
-		}
-		if len(hi) == 0 {
+		if p.Pages >= p.Total {
+			p.Done = true
 			if err := tx.Exec(`DELETE FROM ` + FillTable).Error; err != nil {
 				return err
 			}
-			p.Rows, p.Done = max(p.Rows, p.Total), true
-		} else {
-			p.Rows += int64(fillChunk)
-			if err := tx.Exec(`UPDATE `+FillTable+` SET after_id = ?::uuid, rows_done = ?`, hi[0], p.Rows).Error; err != nil {
-				return err
-			}
+		} else if err := tx.Exec(`UPDATE `+FillTable+` SET next_page = ?`, p.Pages).Error; err != nil {
+			return err
 		}
 		// A chunk leaves many deltas: fold them, as a large batch does.
 		return tx.Exec(`SELECT wflog_run_stats_compact()`).Error
 	})
-	if err == nil && p.Done {
+	if err == nil && p.Done && p.Total > 0 {
 		err = db.WithContext(ctx).Exec(`ANALYZE ` + strings.Join(pgTables(), ", ")).Error
 	}
 	return p, err
@@ -436,21 +450,25 @@ FROM (SELECT DISTINCT ON (id) id, tenant_id, app_id, triggered_from, created_by,
 LEFT JOIN (SELECT DISTINCT ON (id) id, version, status, total_tokens
       FROM workflow_runs WHERE finished_at IS NOT NULL ORDER BY id, version DESC) f USING (id)`
 
-	expectedBuckets = `SELECT tenant_id, app_id, false AS finished, wflog_bucket(created_at) AS bucket, triggered_from, count(*) AS runs, sum(total_tokens)::bigint AS tokens
-FROM (` + expectedState + `) s GROUP BY 1, 2, 3, 4, 5
+	expectedBuckets = `SELECT tenant_id, app_id, false AS finished, wflog_bucket(created_at) AS bucket, per.trigger_key, count(*) AS runs, sum(total_tokens)::bigint AS tokens
+FROM (` + expectedState + `) s ` + everyTrigger + ` GROUP BY 1, 2, 3, 4, 5
 UNION ALL
-SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens)::bigint
-FROM (` + expectedState + `) s WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), per.trigger_key, count(*), sum(fin_tokens)::bigint
+FROM (` + expectedState + `) s ` + everyTrigger + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`
 
 	expectedStatuses = `SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) AS runs
 FROM (` + expectedState + `) s CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start)
 GROUP BY 1, 2, 3, 4, 5, 6`
 
-	expectedUsers = `SELECT tenant_id, app_id, false AS finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
-FROM workflow_runs GROUP BY 1, 2, 3, 4, 5, 6
+	expectedUsers = `SELECT tenant_id, app_id, false AS finished, (created_at AT TIME ZONE 'UTC')::date AS day, per.trigger_key, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
+FROM workflow_runs s ` + everyTrigger + ` GROUP BY 1, 2, 3, 4, 5, 6
 UNION ALL
-SELECT tenant_id, app_id, true, (created_at AT TIME ZONE 'UTC')::date, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at))
-FROM workflow_runs WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
+SELECT tenant_id, app_id, true, (created_at AT TIME ZONE 'UTC')::date, per.trigger_key, created_by, bit_or(wflog_bucket_bit(created_at))
+FROM workflow_runs s ` + everyTrigger + ` WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`
+
+	// everyTrigger repeats each row s of a run under AllTriggers: the
+	// buckets and users tables count each trigger and all of them.
+	everyTrigger = `CROSS JOIN LATERAL (VALUES (s.triggered_from), ('` + AllTriggers + `')) AS per (trigger_key)`
 )
 
 // fill empties the derived tables and computes them from workflow_runs.
@@ -459,9 +477,9 @@ func fill(tx *gorm.DB) error {
 		`TRUNCATE ` + strings.Join(pgTables(), ", "),
 		`INSERT INTO ` + StateTable + ` (id, tenant_id, app_id, triggered_from, created_by, created_at, version, status, total_tokens, fin_version, fin_status, fin_tokens) ` + expectedState,
 		`INSERT INTO ` + BucketsTable + ` (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
-SELECT tenant_id, app_id, false, wflog_bucket(created_at), triggered_from, count(*), sum(total_tokens) FROM ` + StateTable + ` GROUP BY 1, 2, 3, 4, 5
+SELECT tenant_id, app_id, false, wflog_bucket(created_at), per.trigger_key, count(*), sum(total_tokens) FROM ` + StateTable + ` s ` + everyTrigger + ` GROUP BY 1, 2, 3, 4, 5
 UNION ALL
-SELECT tenant_id, app_id, true, wflog_bucket(created_at), triggered_from, count(*), sum(fin_tokens) FROM ` + StateTable + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`,
+SELECT tenant_id, app_id, true, wflog_bucket(created_at), per.trigger_key, count(*), sum(fin_tokens) FROM ` + StateTable + ` s ` + everyTrigger + ` WHERE fin_version IS NOT NULL GROUP BY 1, 2, 3, 4, 5`,
 		`INSERT INTO ` + StatusesTable + ` (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
 SELECT tenant_id, app_id, whole_day, start, triggered_from, status, count(*) FROM ` + StateTable + `
 CROSS JOIN LATERAL (VALUES (true, wflog_day(created_at)), (false, wflog_bucket(created_at))) AS p (whole_day, start) GROUP BY 1, 2, 3, 4, 5, 6`,

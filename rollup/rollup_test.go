@@ -153,8 +153,10 @@ func TestSameRunRace(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if n := count(t, db, `SELECT sum(runs) FROM wflog_run_buckets_now WHERE NOT finished`); n != 1 {
-		t.Fatalf("the run counts %d times, want once", n)
+	for _, trigger := range []string{string(base.TriggeredFrom), rollup.AllTriggers} {
+		if n := count(t, db, `SELECT sum(runs) FROM wflog_run_buckets_now WHERE NOT finished AND triggered_from = ?`, trigger); n != 1 {
+			t.Fatalf("the run counts %d times under %q, want once", n, trigger)
+		}
 	}
 	mustMatch(t, db)
 }

@@ -37,7 +37,10 @@ CREATE TABLE IF NOT EXISTS wflog_run_state (
 
 -- Runs and tokens per bucket and trigger: each run counted once, in its
 -- current state (finished = false) or as it last finished (finished =
--- true). The daily statistics sum a day's buckets.
+-- true). The daily statistics sum a day's buckets. Beside each trigger's
+-- rows, triggered_from = '*' counts all triggers together (here and in
+-- wflog_run_users): a statistic of every trigger, the usual one, reads a
+-- quarter of the rows it would read summing four triggers.
 CREATE TABLE IF NOT EXISTS wflog_run_buckets (
     tenant_id      uuid         NOT NULL,
     app_id         uuid         NOT NULL,
@@ -81,14 +84,16 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
 
 -- An online fill in progress: rollup.Install, on a workflow_runs that
 -- already has rows, installs the triggers first and then fills the tables
--- from those rows in chunks of ids, while writers go on. The row says how
--- far it got; no row means the tables are complete, and only then do
+-- from those rows, a range of the table's pages at a time, while writers
+-- go on. Applying a version twice changes nothing (a run's state keeps its
+-- latest version; a user's mark is OR-ed in), so rows the triggers counted
+-- that land in pages not yet filled are harmless. The row says how far it
+-- got; no row means the tables are complete, and only then do
 -- repositories read them (rollup.Installed).
 CREATE TABLE IF NOT EXISTS wflog_run_stats_fill (
     singleton  boolean     NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
-    after_id   uuid,                 -- every run up to this id is in; NULL: none yet
-    rows_done  bigint      NOT NULL DEFAULT 0,
-    rows_total bigint      NOT NULL, -- workflow_runs' rows when it started (an estimate)
+    next_page  bigint      NOT NULL DEFAULT 0, -- pages before it are filled
+    pages      bigint      NOT NULL,           -- workflow_runs' pages when it started
     started_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -199,6 +204,10 @@ BEGIN
 END
 $$;
 
+-- The version of these tables' contents: an Install that finds an older
+-- one fills them again (online, as on a table with rows).
+CREATE OR REPLACE FUNCTION wflog_run_stats_schema() RETURNS int LANGUAGE sql IMMUTABLE RETURN 2;
+
 CREATE OR REPLACE FUNCTION wflog_bucket(t timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN date_bin('15 minutes', t, timestamptz '2000-01-01 00:00:00+00');
@@ -269,8 +278,9 @@ CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
     ), bucketed AS (
         -- A change of status alone moves nothing here: skipped.
         INSERT INTO wflog_run_bucket_deltas (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
-        SELECT tenant_id, app_id, finished, wflog_bucket(created_at) AS bucket, triggered_from, sum(runs), sum(tokens)
-        FROM moves GROUP BY 1, 2, 3, 4, 5
+        SELECT tenant_id, app_id, finished, wflog_bucket(created_at) AS bucket, per.trigger_key, sum(runs), sum(tokens)
+        FROM moves CROSS JOIN LATERAL (VALUES (moves.triggered_from), ('*')) AS per (trigger_key)
+        GROUP BY 1, 2, 3, 4, 5
         HAVING sum(runs) <> 0 OR sum(tokens) <> 0
     ), counted AS (
         INSERT INTO wflog_run_status_deltas (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
@@ -289,8 +299,9 @@ CREATE OR REPLACE FUNCTION wflog_bucket_bit(t timestamptz) RETURNS bit(96)
         SELECT tenant_id, app_id, true, created_at, triggered_from, created_by
         FROM changed WHERE fin_version IS NOT NULL AND (inserted OR was_fin_version IS NULL)
     ), marks AS (
-        SELECT tenant_id, app_id, finished, (created_at AT TIME ZONE 'UTC')::date AS day, triggered_from, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
-        FROM joined GROUP BY 1, 2, 3, 4, 5, 6
+        SELECT tenant_id, app_id, finished, (created_at AT TIME ZONE 'UTC')::date AS day, per.trigger_key, created_by, bit_or(wflog_bucket_bit(created_at)) AS buckets
+        FROM joined CROSS JOIN LATERAL (VALUES (joined.triggered_from), ('*')) AS per (trigger_key)
+        GROUP BY 1, 2, 3, 4, 5, 6
     )
     INSERT INTO wflog_run_user_deltas (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
     SELECT * FROM marks
@@ -360,8 +371,9 @@ BEGIN
     FROM wflog_run_state s JOIN wflog_touched USING (id) WHERE s.fin_version IS NOT NULL;
 
     INSERT INTO wflog_run_buckets AS b (tenant_id, app_id, finished, bucket, triggered_from, runs, tokens)
-    SELECT tenant_id, app_id, finished, wflog_bucket(created_at), triggered_from, sum(runs), sum(tokens)
-    FROM wflog_moves GROUP BY 1, 2, 3, 4, 5 HAVING sum(runs) <> 0 OR sum(tokens) <> 0 ORDER BY 1, 2, 3, 4, 5
+    SELECT tenant_id, app_id, finished, wflog_bucket(created_at), per.trigger_key, sum(runs), sum(tokens)
+    FROM wflog_moves CROSS JOIN LATERAL (VALUES (wflog_moves.triggered_from), ('*')) AS per (trigger_key)
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(runs) <> 0 OR sum(tokens) <> 0 ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (tenant_id, app_id, finished, bucket, triggered_from) DO UPDATE
         SET runs = b.runs + excluded.runs, tokens = b.tokens + excluded.tokens;
     INSERT INTO wflog_run_statuses AS c (tenant_id, app_id, whole_day, start, triggered_from, status, runs)
@@ -383,17 +395,19 @@ BEGIN
     DELETE FROM wflog_run_users u USING wflog_days d
     WHERE u.tenant_id = d.tenant_id AND u.app_id = d.app_id AND u.day = d.day;
     INSERT INTO wflog_run_users (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
-    SELECT r.tenant_id, r.app_id, false, d.day, r.triggered_from, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
+    SELECT r.tenant_id, r.app_id, false, d.day, per.trigger_key, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
     FROM wflog_days d
     JOIN workflow_runs r ON r.tenant_id = d.tenant_id AND r.app_id = d.app_id
         AND r.created_at >= d.day::timestamp AT TIME ZONE 'UTC' AND r.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+    CROSS JOIN LATERAL (VALUES (r.triggered_from), ('*')) AS per (trigger_key)
     GROUP BY 1, 2, 3, 4, 5, 6;
     INSERT INTO wflog_run_users (tenant_id, app_id, finished, day, triggered_from, created_by, buckets)
-    SELECT r.tenant_id, r.app_id, true, d.day, r.triggered_from, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
+    SELECT r.tenant_id, r.app_id, true, d.day, per.trigger_key, r.created_by, bit_or(wflog_bucket_bit(r.created_at))
     FROM wflog_days d
     JOIN workflow_runs r ON r.tenant_id = d.tenant_id AND r.app_id = d.app_id
         AND r.created_at >= d.day::timestamp AT TIME ZONE 'UTC' AND r.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
         AND r.finished_at IS NOT NULL
+    CROSS JOIN LATERAL (VALUES (r.triggered_from), ('*')) AS per (trigger_key)
     GROUP BY 1, 2, 3, 4, 5, 6;
     RETURN NULL;
 END
