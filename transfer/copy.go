@@ -32,7 +32,7 @@ type Options struct {
 	// what was written since an earlier copy, say. Rows LogStore received
 	// in the last seconds may not be visible yet, so a run started right
 	// after an interrupted one can still duplicate a few. PostgreSQL
-	// targets always skip what they hold.
+	// and SQLite targets always skip what they hold.
 	SkipExisting bool
 }
 
@@ -51,8 +51,8 @@ type TableResult struct {
 	Rejected int64 // Import: invalid rows, not written
 }
 
-// Skipped is how many rows the target had already: on PostgreSQL a row
-// whose (id, version) is there is skipped, never overwritten.
+// Skipped is how many rows the target had already: on PostgreSQL and
+// SQLite a row whose (id, version) is there is skipped, never overwritten.
 func (r TableResult) Skipped() int64 { return r.Read - r.Written - r.Rejected }
 
 // Result summarises a Copy.
@@ -72,12 +72,13 @@ type Result struct {
 // each row's id and version. It reads by keyset on (created_at, id,
 // version) and writes with the target's fastest path: COPY on PostgreSQL,
 // multi-row INSERTs of the DSN's batch size over up to Workers connections
-// on LogStore.
+// on LogStore, multi-row INSERT … ON CONFLICT (id, version) DO NOTHING in
+// one transaction per page on SQLite.
 //
 // With a StateFile an interrupted Copy continues where the target's last
 // acknowledged page ended; when ctx ends, the page being written is
-// finished first. On a PostgreSQL target nothing is lost or duplicated:
-// rows it already holds are skipped. A LogStore target has no keys, so a
+// finished first. On a PostgreSQL or SQLite target nothing is lost or
+// duplicated: rows it already holds are skipped. A LogStore target has no keys, so a
 // resumed Copy reads back which rows of its first page the target already
 // has (the run that stopped may have written some) and writes the rest:
 // duplicates can only come from rows LogStore received but did not show

@@ -63,7 +63,7 @@ type ImportResult struct {
 // VersionOf is the version Import gives a row of Dify's: its finished_at in
 // Unix nanoseconds, or its created_at while it has not finished. The same
 // row always gets the same version, so importing it again is a no-op on
-// PostgreSQL (and a duplicate that Verify reports on LogStore), and a run
+// PostgreSQL and SQLite (and a duplicate that Verify reports on LogStore), and a run
 // imported while running and again once finished gets a second, newer
 // version, as if wflog had saved it.
 func VersionOf(createdAt time.Time, finishedAt *time.Time) appendonly.Version {

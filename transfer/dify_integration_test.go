@@ -221,6 +221,32 @@ func TestImportDify(t *testing.T) {
 		verifyOK(t, dify, ls2, transfer.VerifyOptions{FromDify: true})
 	})
 
+	t.Run("SQLite", func(t *testing.T) {
+		dify := openDify(t)
+		lite := testdb.OpenSQLite(t)
+		res, err := transfer.Import(ctx, dify, lite, transfer.ImportOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Runs.Written != 2 || res.NodeExecutions.Written != 2 || res.RejectedCount != 2 {
+			t.Fatalf("Import into SQLite: %+v", res)
+		}
+		// The rows fixed in Dify's tables come in on the next import, as
+		// the rejection advises; what is there is skipped.
+		if err := dify.Exec(`UPDATE workflow_runs SET status = 'failed' WHERE id = '33333333-3333-4333-8333-333333333333';
+			UPDATE workflow_node_executions SET triggered_from = 'single-step' WHERE id = '66666666-6666-4666-8666-666666666666'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		res, err = transfer.Import(ctx, dify, lite, transfer.ImportOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Runs.Written != 1 || res.Runs.Skipped() != 2 || res.NodeExecutions.Written != 1 || res.NodeExecutions.Skipped() != 2 || res.RejectedCount != 0 {
+			t.Errorf("second import into SQLite: %+v", res)
+		}
+		verifyOK(t, dify, lite, transfer.VerifyOptions{FromDify: true})
+	})
+
 	t.Run("NotDify", func(t *testing.T) {
 		db, _ := testdb.Open(t)
 		dst, _ := testdb.Open(t)

@@ -13,7 +13,8 @@
 // each row's id and version exactly. Reads page by keyset on
 // (created_at, id, version), never by OFFSET; writes use the target's
 // fastest path: COPY on PostgreSQL, multi-row INSERTs of the DSN's batch=N
-// over parallel connections on LogStore. Rows written to LogStore get a new
+// over parallel connections on LogStore, INSERT … ON CONFLICT DO NOTHING
+// on SQLite. Rows written to LogStore get a new
 // __time__ (LogStore's receive time), so their TTL starts again at the copy.
 package transfer
 
@@ -154,6 +155,20 @@ var nodeTable = table[models.WorkflowNodeExecution]{
 	},
 	status: func(n *models.WorkflowNodeExecution) string { return string(n.Status) },
 	tokens: func(*models.WorkflowNodeExecution) int64 { return 0 },
+}
+
+// fields are the model's fields in columns' order, for statements built
+// from GORM's own values (insertNew).
+func (tb table[T]) fields() []*schema.Field {
+	s, err := schema.Parse(new(T), &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic(fmt.Sprintf("transfer: parsing %T: %v", new(T), err))
+	}
+	out := make([]*schema.Field, len(tb.columns))
+	for i, c := range tb.columns {
+		out[i] = s.LookUpField(c)
+	}
+	return out
 }
 
 // modelColumns are the columns GORM maps model to, in the order of its

@@ -49,7 +49,7 @@ func (a *app) moveFlags(name, synopsis, fromHelp string) (*flag.FlagSet, *moveFl
 	fs.SetOutput(&usageOutput{stdout: a.stdout, stderr: a.stderr})
 	m := &moveFlags{}
 	m.from = fs.String("from", "", fromHelp)
-	m.to = fs.String("to", "", "the wflog database to write to or compare with: postgres://… or logstore://… (required)")
+	m.to = fs.String("to", "", "the wflog database to write to or compare with: postgres://…, logstore://… or sqlite://PATH (required)")
 	fs.Var(&m.tenant, "tenant", "only this tenant's rows")
 	fs.Var(&m.app, "app", "only this app's rows")
 	fs.Var(&m.since, "since", "only rows created at or after this time (2026-11-30 or RFC 3339; UTC)")
@@ -151,7 +151,7 @@ const ttlNote = "note: LogStore gives every row it receives a new __time__, so t
 
 func runCopy(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("copy", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
-		"the wflog database to read: postgres://… or logstore://… (required)")
+		"the wflog database to read: postgres://…, logstore://… or sqlite://PATH (required)")
 	w := addWriteFlags(fs, "copy", "a copy", "rows per page (default 5000; at most 10000 with LogStore)", "one extra read per page")
 	from, to, done, err := m.start(ctx, a, fs, args, true)
 	if err != nil {
@@ -203,7 +203,7 @@ var errDifferences = errors.New("the two sides differ")
 
 func runVerify(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("verify", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t]",
-		"the database the rows came from: a wflog database, or Dify's own tables (postgres://…, logstore://…) (required)")
+		"the database the rows came from: a wflog database (postgres://…, logstore://…, sqlite://PATH), or Dify's own tables on PostgreSQL (required)")
 	from, to, done, err := m.start(ctx, a, fs, args, false)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,4 +92,30 @@ func openRaw(t *testing.T, dsn string) *gorm.DB {
 	}
 	t.Cleanup(func() { closeDB(db) })
 	return db
+}
+
+// TestCopySQLiteAgain: a copy into SQLite runs again, skipping what the
+// target holds, as the help and the migration guide promise; the help names
+// sqlite:// among the DSNs.
+func TestCopySQLiteAgain(t *testing.T) {
+	_, src := testdb.Schema(t)
+	if code, out, errOut := run(t, nil, "simulate", "--dsn", src, "--runs", "20", "--nodes-per-run", "1", "--seed", "3"); code != 0 {
+		t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+	}
+	to := "sqlite://" + filepath.Join(t.TempDir(), "copy.db")
+	for i := range 2 {
+		code, out, errOut := run(t, nil, "copy", "--from", src, "--to", to, "--verify")
+		if code != 0 || !strings.Contains(out, "both sides hold the same 60 run versions") {
+			t.Fatalf("copy #%d into SQLite: %d\n%s%s", i+1, code, out, errOut)
+		}
+		if i == 1 && !regexp.MustCompile(`workflow_runs\s+60\s+0\s+60\s+0`).MatchString(out) {
+			t.Errorf("copy again into SQLite does not count 60 runs already there:\n%s", out)
+		}
+	}
+	for _, cmd := range []string{"copy", "verify", "import"} {
+		_, out, _ := run(t, nil, cmd, "--help")
+		if !strings.Contains(out, "sqlite://") {
+			t.Errorf("%s --help does not name sqlite://:\n%s", cmd, out)
+		}
+	}
 }
