@@ -17,6 +17,14 @@ type Options struct {
 	// page the target acknowledges. Copy resumes from it when it exists
 	// (with the same Filter), and leaves it behind when done, marked so.
 	StateFile string
+	// Source and Target name the two databases in the state file, and a
+	// state file saved with other names is refused (ErrStateMismatch):
+	// resumed against another database, a copy would start mid-way and
+	// leave the first part out. They are stored in the file as they are,
+	// so they must hold no secret: wflog copy passes each DSN's backend,
+	// user, host, port, database and search_path (or SQLite's file). Empty:
+	// not recorded, not checked.
+	Source, Target string
 	// PageSize is how many rows are read and written at a time (default
 	// 5,000; at most 10,000 when either side is LogStore).
 	PageSize int
@@ -100,7 +108,7 @@ func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	cp, resumed, err := loadCheckpoint(opts.StateFile, "copy", opts.Filter)
+	cp, resumed, err := loadCheckpoint(opts.StateFile, "copy", opts.Filter, opts.Source, opts.Target)
 	if err != nil {
 		return Result{}, err
 	}

@@ -23,6 +23,8 @@ type ImportOptions struct {
 	// StateFile, when set, is where Import saves its progress after every
 	// page, and resumes from.
 	StateFile string
+	// Source, Target: see Options.Source.
+	Source, Target string
 	// PageSize is how many of Dify's rows are read at a time (default 5,000).
 	PageSize int
 	// Workers: see Options.Workers.
@@ -97,7 +99,7 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 	if err != nil {
 		return ImportResult{}, err
 	}
-	cp, resumed, err := loadCheckpoint(opts.StateFile, "import", opts.Filter)
+	cp, resumed, err := loadCheckpoint(opts.StateFile, "import", opts.Filter, opts.Source, opts.Target)
 	if err != nil {
 		return ImportResult{}, err
 	}

@@ -47,6 +47,28 @@ type Filter struct {
 	Until    time.Time `json:"until,omitzero"`     // created_at < Until; zero: no upper bound
 }
 
+// String gives the filter as wflog's flags (--tenant T --app A --since t
+// --until t), or "no filters".
+func (f Filter) String() string {
+	var parts []string
+	if f.TenantID != uuid.Nil {
+		parts = append(parts, "--tenant "+f.TenantID.String())
+	}
+	if f.AppID != uuid.Nil {
+		parts = append(parts, "--app "+f.AppID.String())
+	}
+	if !f.Since.IsZero() {
+		parts = append(parts, "--since "+f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		parts = append(parts, "--until "+f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if len(parts) == 0 {
+		return "no filters"
+	}
+	return strings.Join(parts, " ")
+}
+
 func (f Filter) check() error {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
 		return fmt.Errorf("transfer: the range [%s, %s) is empty", f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))

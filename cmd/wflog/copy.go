@@ -6,9 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/wflog/wflog/internal/dialect"
@@ -105,9 +109,10 @@ func addWriteFlags(fs *flag.FlagSet, what, aWhat, pageHelp, skipCost string) wri
 
 // stopped passes a copy's or an import's error on, first saying on stdout
 // how to resume when there is a state file: a signal's exit replaces the
-// error's text.
+// error's text. A state file that was refused cannot be resumed from:
+// then the error alone says why.
 func (w writeFlags) stopped(a *app, err error) error {
-	if err != nil && *w.state != "" {
+	if err != nil && *w.state != "" && !errors.Is(err, transfer.ErrStateMismatch) {
 		fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *w.state)
 	}
 	return err
@@ -118,6 +123,42 @@ func ttlNotice(a *app, to *gorm.DB) {
 	if dialect.Of(to).Has(dialect.ArrivalTime) {
 		fmt.Fprintln(a.stdout, ttlNote)
 	}
+}
+
+// sides names --from and --to as the state file records them (see
+// stateName).
+func (m *moveFlags) sides() (from, to string) { return stateName(*m.from), stateName(*m.to) }
+
+// stateName is what a state file records of a DSN, to refuse resuming
+// against another database: the backend's scheme, user, host, port,
+// database and search_path, or SQLite's file as an absolute path — never a
+// password, and not the parameters (batch=, max_conns=, sslmode=) a resumed
+// run may change.
+func stateName(dsn string) string {
+	cfg, err := dialect.Parse(dsn)
+	if err != nil {
+		return dialect.Redact(dsn)
+	}
+	if cfg.Backend == dialect.SQLite {
+		path := cfg.Path
+		if abs, err := filepath.Abs(path); err == nil && path != dialect.SQLiteMemory {
+			path = abs
+		}
+		return dialect.Redact("sqlite://" + path)
+	}
+	pc, err := pgx.ParseConfig(cfg.ConnString)
+	if err != nil {
+		return dialect.Redact(dsn)
+	}
+	scheme := "postgres"
+	if cfg.Backend == dialect.LogStore {
+		scheme = "logstore"
+	}
+	name := fmt.Sprintf("%s://%s@%s/%s", scheme, pc.User, net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port))), pc.Database)
+	if sp := pc.RuntimeParams["search_path"]; sp != "" {
+		name += "?search_path=" + sp
+	}
+	return name
 }
 
 func (m *moveFlags) filter() transfer.Filter {
@@ -162,7 +203,9 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	ttlNotice(a, to)
 	bar := &transferBar{w: a.stdout}
 	start := time.Now()
-	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *w.state, PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
+	source, target := m.sides()
+	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *w.state, Source: source, Target: target,
+		PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s\n", *w.state)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,4 +119,59 @@ func TestCopySQLiteAgain(t *testing.T) {
 			t.Errorf("%s --help does not name sqlite://:\n%s", cmd, out)
 		}
 	}
+}
+
+// TestCopyStateSides: a state file is the progress of one source and one
+// target; reused with another --to or --from it is refused, and nothing
+// says to run the same command again.
+func TestCopyStateSides(t *testing.T) {
+	dir := t.TempDir()
+	a, b := "sqlite://"+filepath.Join(dir, "a.db"), "sqlite://"+filepath.Join(dir, "b.db")
+	for i, dsn := range []string{a, b} {
+		if code, out, errOut := run(t, nil, "simulate", "--dsn", dsn, "--runs", "5", "--nodes-per-run", "1", "--seed", strconv.Itoa(i+1)); code != 0 {
+			t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+		}
+	}
+	state := filepath.Join(dir, "g.state")
+	g1, g2 := "sqlite://"+filepath.Join(dir, "g1.db"), "sqlite://"+filepath.Join(dir, "g2.db")
+	if code, out, errOut := run(t, nil, "copy", "--from", a, "--to", g1, "--state", state); code != 0 {
+		t.Fatalf("copy: %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct{ name, from, to, want string }{
+		{"OtherTarget", a, g2, "another target"},
+		{"OtherSource", b, g1, "another source"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := run(t, nil, "copy", "--from", c.from, "--to", c.to, "--state", state)
+			if code != 1 || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "resume with the same --from and --to") {
+				t.Errorf("copy with the state file of another pair: %d\n%s%s", code, out, errOut)
+			}
+			if strings.Contains(out, "run the same command again") || strings.Contains(out, "the copy is complete") {
+				t.Errorf("copy with a refused state file says it can resume, or is complete:\n%s", out)
+			}
+		})
+	}
+	// Filters are shown as flags, not as a Go value.
+	code, out, errOut := run(t, nil, "copy", "--from", a, "--to", g1, "--state", state, "--app", "71340000-0000-4000-8000-000000000000")
+	if code != 1 || !strings.Contains(errOut, "other filters (no filters), not --app 71340000-0000-4000-8000-000000000000") || strings.Contains(out, "run the same command again") {
+		t.Errorf("copy with other filters: %d\n%s%s", code, out, errOut)
+	}
+
+	for dsn, want := range map[string]string{
+		"postgres://u:SECRET@db.example:5433/logs?sslmode=disable&search_path=wf&max_conns=3":   "postgres://u@db.example:5433/logs?search_path=wf",
+		"host=db.example user=u password=SECRET dbname=logs search_path=wf":                     "postgres://u@db.example:5432/logs?search_path=wf",
+		"logstore://AKID:SECRET@cn-hangzhou.log.aliyuncs.com/project?batch=500&sslmode=disable": "logstore://AKID@cn-hangzhou.log.aliyuncs.com:5432/project",
+		"sqlite://relative.db": "sqlite://" + filepath.Join(must(os.Getwd()), "relative.db"),
+	} {
+		if got := stateName(dsn); got != want {
+			t.Errorf("stateName(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

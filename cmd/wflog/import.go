@@ -23,7 +23,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	ttlNotice(a, to)
 	bar := &transferBar{w: a.stdout}
 	start := time.Now()
-	res, err := transfer.Import(ctx, from, to, transfer.ImportOptions{Filter: m.filter(), StateFile: *w.state, PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
+	source, target := m.sides()
+	res, err := transfer.Import(ctx, from, to, transfer.ImportOptions{Filter: m.filter(), StateFile: *w.state, Source: source, Target: target,
+		PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s\n", *w.state)
