@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -75,7 +76,7 @@ func TestCopyVerifyImport(t *testing.T) {
 	if err := raw.Exec(`UPDATE workflow_runs SET status = 'failed', finished_at = '2026-11-20 11:00:01' WHERE status = 'bogus'`).Error; err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported, "--verify"); code != 0 || !strings.Contains(out, "verified 1 days: both sides hold the same 2 runs") {
+	if code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported, "--verify"); code != 0 || !strings.Contains(out, "verified 1 day: both sides hold the same 2 runs") {
 		t.Errorf("import after the fix: %d\n%s%s", code, out, errOut)
 	}
 	// And Migrate on Dify's schema refuses, pointing to import.
@@ -174,4 +175,43 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestCopyVerifyLogStoreDelay: LogStore shows a write up to 3 s after it
+// returns (the emulator's --visibility-delay): copy --verify waits that out
+// before verifying, and says so, instead of failing a good copy.
+func TestCopyVerifyLogStoreDelay(t *testing.T) {
+	_, src := testdb.Schema(t)
+	if code, out, errOut := run(t, nil, "simulate", "--dsn", src, "--runs", "20", "--nodes-per-run", "1", "--seed", "5"); code != 0 {
+		t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+	}
+	srv := logstoretest.New(t, func(c *logstoretest.Config) { c.VisibilityDelay = 3 * time.Second })
+	code, out, errOut := run(t, nil, "copy", "--from", src, "--to", srv.DSN(), "--verify")
+	if code != 0 || !strings.Contains(out, "days: both sides hold the same 60 run versions") {
+		t.Errorf("copy --verify into a LogStore that shows writes 3 s late: %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "before verifying: LogStore shows a write up to 3s after it returns") {
+		t.Errorf("copy --verify does not say why it waits:\n%s", errOut)
+	}
+}
+
+// TestVerifyNothingMatched: a filter that selects nothing on either side
+// (a mistyped --app) is an error, not "verified 0 days".
+func TestVerifyNothingMatched(t *testing.T) {
+	dir := t.TempDir()
+	a, b := "sqlite://"+filepath.Join(dir, "a.db"), "sqlite://"+filepath.Join(dir, "b.db")
+	if code, out, errOut := run(t, nil, "simulate", "--dsn", a, "--runs", "5", "--nodes-per-run", "1", "--days", "1"); code != 0 {
+		t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, nil, "copy", "--from", a, "--to", b); code != 0 {
+		t.Fatalf("copy: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := run(t, nil, "verify", "--from", a, "--to", b, "--app", "99999999-9999-4999-8999-999999999999")
+	if code != 1 || !strings.Contains(errOut, "nothing matched the filters --app 99999999-9999-4999-8999-999999999999") || strings.Contains(out, "verified") {
+		t.Errorf("verify of an app that does not exist: %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, nil, "verify", "--from", a, "--to", b)
+	if code != 0 || !strings.Contains(out, "verified 1 day:") {
+		t.Errorf("verify of one day: %d\n%s%s", code, out, errOut)
+	}
 }

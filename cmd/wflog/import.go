@@ -46,5 +46,5 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if !*w.verify {
 		return nil
 	}
-	return a.verify(ctx, from, to, transfer.VerifyOptions{Filter: m.filter(), FromDify: true})
+	return a.verifyWritten(ctx, from, to, transfer.VerifyOptions{Filter: m.filter(), FromDify: true}, time.Now())
 }
