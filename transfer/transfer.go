@@ -195,7 +195,8 @@ func (tb table[T]) fields() []*schema.Field {
 
 // modelColumns are the columns GORM maps model to, in the order of its
 // fields: what Copy reads and COPY writes. row and scan list the values in
-// that order by hand, for speed; TestColumns checks that they agree.
+// that order by hand, for speed: TestColumns checks row's order, and the
+// integration tests' copies, compared field by field, check scan's.
 func modelColumns(model any) []string {
 	s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
 	if err != nil {

@@ -91,14 +91,15 @@ func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []
 	return from, to, func() { closeDB(to); closeDB(from) }, nil
 }
 
-// writeFlags are the flags copy and import add to moveFlags. what names
-// the command in their help ("copy"), aWhat with its article ("a copy").
+// writeFlags are the flags copy and import add to moveFlags.
 type writeFlags struct {
 	state        *string
 	page         *int
 	verify, skip *bool
 }
 
+// addWriteFlags declares writeFlags in fs; what names the command in their
+// help ("copy"), aWhat with its article ("a copy").
 func addWriteFlags(fs *flag.FlagSet, what, aWhat, pageHelp, skipCost string) writeFlags {
 	return writeFlags{
 		state:  fs.String("state", "", "checkpoint file: the "+what+" saves its progress there and resumes from it when run again"),
