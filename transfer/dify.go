@@ -193,6 +193,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 			}
 			valid = append(valid, page.rows[i])
 		}
+		rejected := len(page.rows) - len(valid)
 		if (opts.SkipExisting && !t.d.Has(dialect.Keys) || checkFirst) && len(valid) > 0 {
 			if valid, err = missingByID(writeCtx, t.db, tb, valid); err != nil {
 				return err
@@ -205,7 +206,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 		}
 		pos.Read += int64(len(page.rows))
 		pos.Written += n
-		pos.Rejected += int64(len(page.rows) - len(valid))
+		pos.Rejected += int64(rejected)
 		if len(page.rows) > 0 {
 			pos.After = &key{ID: page.last}
 		}

@@ -211,8 +211,8 @@ func TestImportDify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Runs.Written != 1 || res.NodeExecutions.Written != 1 {
-			t.Errorf("import again with SkipExisting: %+v, want one new version of each", res)
+		if res.Runs.Written != 1 || res.NodeExecutions.Written != 1 || res.Runs.Rejected != 0 || res.Runs.Skipped() != res.Runs.Read-1 {
+			t.Errorf("import again with SkipExisting: %+v, want one new version of each, the rest already there", res)
 		}
 		var current models.WorkflowRun
 		if err := ls2.First(&current, "id = ?", "22222222-2222-4222-8222-222222222222").Error; err != nil || current.Status != models.RunSucceeded {

@@ -54,20 +54,7 @@ func TestCopyVerifyImport(t *testing.T) {
 	}
 
 	// Dify's own tables: rejected rows make import exit 1, naming them.
-	_, dify := testdb.Schema(t)
-	ddl, err := os.ReadFile("../../transfer/testdata/dify_schema.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := openRaw(t, dify)
-	if err := raw.Exec(string(ddl)).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.Exec(`INSERT INTO workflow_runs (id, tenant_id, app_id, workflow_id, type, triggered_from, version, status, created_by_role, created_by, created_at)
-		VALUES ('11111111-1111-4111-8111-111111111111', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'running', 'account', gen_random_uuid(), '2026-11-20 10:00:00'),
-		       ('22222222-2222-4222-8222-222222222222', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'bogus', 'account', gen_random_uuid(), '2026-11-20 11:00:00')`).Error; err != nil {
-		t.Fatal(err)
-	}
+	dify, raw := difyWithBadRow(t)
 	_, imported := testdb.Schema(t)
 	code, out, errOut = run(t, nil, "import", "--from", dify, "--to", imported)
 	if code != 1 || !strings.Contains(out, `rejected workflow_runs 22222222-2222-4222-8222-222222222222: status "bogus"`) || !strings.Contains(errOut, "1 rows were not imported") {
@@ -82,6 +69,58 @@ func TestCopyVerifyImport(t *testing.T) {
 	// And Migrate on Dify's schema refuses, pointing to import.
 	if code, _, errOut = run(t, nil, "migrate", "--dsn", dify); code != 1 || !strings.Contains(errOut, "wflog import") {
 		t.Errorf("migrate on Dify's tables: %d\n%s", code, errOut)
+	}
+}
+
+// difyWithBadRow creates Dify's tables in a schema of their own with two
+// runs, one of them of status "bogus", which import rejects. It returns the
+// schema's DSN and the database opened on it.
+func difyWithBadRow(t *testing.T) (string, *gorm.DB) {
+	t.Helper()
+	_, dify := testdb.Schema(t)
+	ddl, err := os.ReadFile("../../transfer/testdata/dify_schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := openRaw(t, dify)
+	if err := raw.Exec(string(ddl)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Exec(`INSERT INTO workflow_runs (id, tenant_id, app_id, workflow_id, type, triggered_from, version, status, created_by_role, created_by, created_at)
+		VALUES ('11111111-1111-4111-8111-111111111111', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'running', 'account', gen_random_uuid(), '2026-11-20 10:00:00'),
+		       ('22222222-2222-4222-8222-222222222222', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'workflow', 'app-run', 'draft', 'bogus', 'account', gen_random_uuid(), '2026-11-20 11:00:00')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	return dify, raw
+}
+
+// TestImportAgainLogStore: after rejected rows, import's advice on a target
+// without keys (LogStore) is --skip-existing, and following it imports the
+// corrected row without duplicating the others.
+func TestImportAgainLogStore(t *testing.T) {
+	dify, raw := difyWithBadRow(t)
+	srv := logstoretest.New(t)
+	state := filepath.Join(t.TempDir(), "import.state")
+	code, out, errOut := run(t, nil, "import", "--from", dify, "--to", srv.DSN(), "--state", state)
+	if code != 1 || !strings.Contains(errOut, "run the import again with --skip-existing (after deleting "+state) || !strings.Contains(errOut, "LogStore has no keys") {
+		t.Fatalf("import into LogStore with a bad row: %d\n%s%s", code, out, errOut)
+	}
+	if err := raw.Exec(`UPDATE workflow_runs SET status = 'failed', finished_at = '2026-11-20 11:00:01' WHERE status = 'bogus'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(state); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, nil, "import", "--from", dify, "--to", srv.DSN(), "--skip-existing", "--verify")
+	if code != 0 || !regexp.MustCompile(`workflow_runs\s+2\s+1\s+1\s+0`).MatchString(out) || !strings.Contains(out, "both sides hold the same 2 runs") {
+		t.Errorf("import again as advised: %d\n%s%s", code, out, errOut)
+	}
+
+	// On PostgreSQL the advice is to run it again: the key skips the rest.
+	_, imported := testdb.Schema(t)
+	dify2, _ := difyWithBadRow(t)
+	if code, _, errOut := run(t, nil, "import", "--from", dify2, "--to", imported); code != 1 || !strings.Contains(errOut, "run the import again; the rows already imported are skipped") {
+		t.Errorf("import into PostgreSQL with a bad row: %d\n%s", code, errOut)
 	}
 }
 

@@ -5,9 +5,28 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/transfer"
 )
+
+// importAgain is how to bring in the rows an import rejected, once they
+// are corrected. A target with keys skips what it holds; one without
+// (LogStore) would take every row again, so the advice is --skip-existing.
+// A state file records the import as complete, so it must go.
+func importAgain(to *gorm.DB, state string) string {
+	d := dialect.Of(to)
+	again, why := "run the import again", "the rows already imported are skipped"
+	if !d.Has(dialect.Keys) {
+		again += " with --skip-existing"
+		why = d.Backend().String() + " has no keys: without it every row already imported would be written a second time"
+	}
+	if state != "" {
+		again += " (after deleting " + state + ", which records this import as complete)"
+	}
+	return again + "; " + why
+}
 
 func runImport(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("import", "--from DIFY_DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
@@ -41,7 +60,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return w.stopped(a, err)
 	}
 	if res.RejectedCount > 0 {
-		return fmt.Errorf("%d rows were not imported (listed above): correct them in Dify's tables and run the import again (rows already imported are skipped on PostgreSQL)", res.RejectedCount)
+		return fmt.Errorf("%d rows were not imported (listed above): correct them in Dify's tables and %s", res.RejectedCount, importAgain(to, *w.state))
 	}
 	if !*w.verify {
 		return nil
