@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,9 +68,11 @@ func (a *app) moveFlags(name, synopsis, fromHelp string) (*flag.FlagSet, *moveFl
 	return fs, m
 }
 
-// start parses args, checks that --from and --to are given, and opens both
-// databases, --to migrated first when it is written to. done closes both.
-func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []string, writeTo bool) (from, to *gorm.DB, done func(), err error) {
+// start parses args, checks that --from and --to are given, runs check
+// (when not nil) on the flags, and opens both databases, --to migrated
+// first when it is written to. done closes both. A SQLite file that is only
+// read must exist: opening it would create an empty one.
+func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []string, writeTo bool, check func() error) (from, to *gorm.DB, done func(), err error) {
 	if err := parse(fs, args); err != nil {
 		return nil, nil, nil, err
 	}
@@ -76,6 +80,20 @@ func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []
 		fmt.Fprintln(a.stderr, "--from and --to are required")
 		fs.Usage()
 		return nil, nil, nil, errUsage
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	read := []struct{ flag, dsn string }{{"--from", *m.from}}
+	if !writeTo {
+		read = append(read, struct{ flag, dsn string }{"--to", *m.to})
+	}
+	for _, r := range read {
+		if err := sqliteExists(r.flag, r.dsn); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if from, err = open(ctx, *m.from); err != nil {
 		return nil, nil, nil, err
@@ -89,6 +107,40 @@ func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []
 		return nil, nil, nil, err
 	}
 	return from, to, func() { closeDB(to); closeDB(from) }, nil
+}
+
+// sqliteExists returns an error when dsn names a SQLite file that does not
+// exist: flag names the flag that gave it.
+func sqliteExists(flag, dsn string) error {
+	cfg, err := dialect.Parse(dsn)
+	if err != nil || cfg.Backend != dialect.SQLite || cfg.Path == dialect.SQLiteMemory {
+		return nil // open reports a bad DSN
+	}
+	if _, err := os.Stat(cfg.Path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s: there is no such file (it is only read, so it is not created): check the path", flag, dialect.Redact(dsn))
+	}
+	return nil
+}
+
+// checkPage returns an error when page is more rows than one of dsns'
+// backends reads per query (LogStore's 10,000), before anything is opened.
+func (a *app) checkPage(page int, dsns ...string) error {
+	if page < 0 {
+		fmt.Fprintf(a.stderr, "--page %d: want at least 1 (0: the default)\n", page)
+		return errUsage
+	}
+	for _, dsn := range dsns {
+		cfg, err := dialect.Parse(dsn)
+		if err != nil {
+			continue // open reports it
+		}
+		d := dialect.New(cfg)
+		if limit := d.MaxPageRows(); limit > 0 && page > limit {
+			fmt.Fprintf(a.stderr, "--page %d: %s pages at most %d rows per query\n", page, d.Backend(), limit)
+			return errUsage
+		}
+	}
+	return nil
 }
 
 // writeFlags are the flags copy and import add to moveFlags.
@@ -196,7 +248,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("copy", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
 		"the wflog database to read: postgres://…, logstore://… or sqlite://PATH (required)")
 	w := addWriteFlags(fs, "copy", "a copy", "rows per page (default 5000; at most 10000 with LogStore)", "one extra read per page")
-	from, to, done, err := m.start(ctx, a, fs, args, true)
+	from, to, done, err := m.start(ctx, a, fs, args, true, func() error { return a.checkPage(*w.page, *m.from, *m.to) })
 	if err != nil {
 		return err
 	}
@@ -249,7 +301,7 @@ var errDifferences = errors.New("the two sides differ")
 func runVerify(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("verify", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t]",
 		"the database the rows came from: a wflog database (postgres://…, logstore://…, sqlite://PATH), or Dify's own tables on PostgreSQL (required)")
-	from, to, done, err := m.start(ctx, a, fs, args, false)
+	from, to, done, err := m.start(ctx, a, fs, args, false, nil)
 	if err != nil {
 		return err
 	}

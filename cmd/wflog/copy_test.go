@@ -254,3 +254,42 @@ func TestVerifyNothingMatched(t *testing.T) {
 		t.Errorf("verify of one day: %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestCopyChecksFirst: a --page LogStore cannot read, and a SQLite file
+// that is only read but does not exist, are refused before anything is
+// opened or printed — and the missing file is not created.
+func TestCopyChecksFirst(t *testing.T) {
+	dir := t.TempDir()
+	srv := logstoretest.New(t)
+	to := "sqlite://" + filepath.Join(dir, "x2.db")
+	code, out, errOut := run(t, nil, "copy", "--from", srv.DSN(), "--to", to, "--page", "20000")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--page 20000: LogStore pages at most 10000 rows per query") {
+		t.Errorf("copy --page 20000 from LogStore: %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x2.db")); err == nil {
+		t.Error("copy with a refused --page created its target")
+	}
+
+	a := "sqlite://" + filepath.Join(dir, "a.db")
+	if code, out, errOut := run(t, nil, "simulate", "--dsn", a, "--runs", "2", "--nodes-per-run", "1"); code != 0 {
+		t.Fatalf("simulate: %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		file string
+	}{
+		{"VerifyTarget", []string{"verify", "--from", a, "--to", "sqlite://" + filepath.Join(dir, "empty.db")}, "empty.db"},
+		{"CopySource", []string{"copy", "--from", "sqlite://" + filepath.Join(dir, "nonexistent.db"), "--to", "sqlite://" + filepath.Join(dir, "b.db")}, "nonexistent.db"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := run(t, nil, c.args...)
+			if code != 1 || !strings.Contains(errOut, "there is no such file") || !strings.Contains(errOut, c.file) {
+				t.Errorf("%v: %d\n%s%s", c.args, code, out, errOut)
+			}
+			if _, err := os.Stat(filepath.Join(dir, c.file)); err == nil {
+				t.Errorf("%v created %s", c.args, c.file)
+			}
+		})
+	}
+}

@@ -32,7 +32,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("import", "--from DIFY_DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
 		"Dify's PostgreSQL database, whose workflow_runs and workflow_node_executions are read, never changed (required)")
 	w := addWriteFlags(fs, "import", "an import", "rows per page (default 5000)", "one lookup per 500 rows")
-	from, to, done, err := m.start(ctx, a, fs, args, true)
+	from, to, done, err := m.start(ctx, a, fs, args, true, func() error { return a.checkPage(*w.page, *m.to) })
 	if err != nil {
 		return err
 	}
