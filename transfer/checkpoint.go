@@ -62,6 +62,15 @@ func (c *checkpoint) table(name string) *position {
 	return p
 }
 
+// stoppedError is the error of a copy or an import whose ctx ended after
+// read rows of table.
+func stoppedError(table string, read int64, state string, err error) error {
+	if state == "" {
+		return fmt.Errorf("transfer: %s stopped after %d rows: %w", table, read, err)
+	}
+	return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", table, read, err)
+}
+
 // loadCheckpoint reads path, or starts a new checkpoint when there is no
 // file. A file written for another kind of run, another filter, or another
 // source or target is an error (ErrStateMismatch): resuming it would copy

@@ -235,7 +235,7 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 		case <-ctx.Done():
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+			return stoppedError(tb.name, pos.Read, state, err)
 		}
 		if !ok {
 			return nil

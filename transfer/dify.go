@@ -175,7 +175,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 	checkFirst := resumed && !t.d.Has(dialect.Keys)
 	for !pos.Done {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+			return stoppedError(tb.name, pos.Read, opts.StateFile, err)
 		}
 		var after uuid.UUID
 		if pos.After != nil {

@@ -162,12 +162,20 @@ func addWriteFlags(fs *flag.FlagSet, what, aWhat, pageHelp, skipCost string) wri
 }
 
 // stopped passes a copy's or an import's error on, first saying on stdout
-// how to resume when there is a state file: a signal's exit replaces the
-// error's text. A state file that was refused cannot be resumed from:
-// then the error alone says why.
-func (w writeFlags) stopped(a *app, err error) error {
-	if err != nil && *w.state != "" && !errors.Is(err, transfer.ErrStateMismatch) {
+// how to finish it: a signal's exit replaces the error's text. With a
+// state file the same command resumes; without one, a target with keys
+// skips what it holds, and one without (LogStore) needs --skip-existing,
+// or it would take the rows already written a second time. A state file
+// that was refused cannot be resumed from: then the error alone says why.
+func (w writeFlags) stopped(a *app, to *gorm.DB, err error) error {
+	switch d := dialect.Of(to); {
+	case err == nil || errors.Is(err, transfer.ErrStateMismatch):
+	case *w.state != "":
 		fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *w.state)
+	case d.Has(dialect.Keys) || *w.skip:
+		fmt.Fprintln(a.stdout, "stopped: run the same command again to finish: the rows already there are skipped (with --state FILE, a run resumes without reading them again)")
+	default:
+		fmt.Fprintf(a.stdout, "stopped: run the same command again with --skip-existing to finish: %s has no keys, so without it the rows already written would be written a second time\n", d.Backend())
 	}
 	return err
 }
@@ -266,7 +274,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	}
 	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
-		return w.stopped(a, err)
+		return w.stopped(a, to, err)
 	}
 	if *w.state != "" {
 		fmt.Fprintf(a.stdout, "the copy is complete: %s says so, and running it again does nothing; delete it to copy again\n", *w.state)

@@ -293,3 +293,25 @@ func TestCopyChecksFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyStoppedAdvice: a copy that stops without a state file says how to
+// finish it for its target: the same command where keys skip what is
+// there, --skip-existing on LogStore, which would take every row again.
+func TestCopyStoppedAdvice(t *testing.T) {
+	dir := t.TempDir()
+	// A source that fails at its first read: a file without wflog's tables.
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := logstoretest.New(t)
+	for _, c := range []struct{ to, want string }{
+		{srv.DSN(), "stopped: run the same command again with --skip-existing to finish: LogStore has no keys"},
+		{"sqlite://" + filepath.Join(dir, "to.db"), "stopped: run the same command again to finish: the rows already there are skipped"},
+	} {
+		code, out, errOut := run(t, nil, "copy", "--from", "sqlite://"+empty, "--to", c.to)
+		if code != 1 || !strings.Contains(out, c.want) {
+			t.Errorf("copy that fails into %s: %d\n%s%s", c.to, code, out, errOut)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
-		return w.stopped(a, err)
+		return w.stopped(a, to, err)
 	}
 	if res.RejectedCount > 0 {
 		return fmt.Errorf("%d rows were not imported (listed above): correct them in Dify's tables and %s", res.RejectedCount, importAgain(to, *w.state))
