@@ -270,7 +270,7 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 		PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
-		fmt.Fprintf(a.stdout, "resumed from %s\n", *w.state)
+		fmt.Fprintf(a.stdout, "resumed from %s: the table counts the rows of every run since the first; \"this run read\" counts this one's\n", *w.state)
 	}
 	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {

@@ -177,6 +177,11 @@ func TestCopyStateSides(t *testing.T) {
 	if code, out, errOut := run(t, nil, "copy", "--from", a, "--to", g1, "--state", state); code != 0 {
 		t.Fatalf("copy: %d\n%s%s", code, out, errOut)
 	}
+	// The same pair resumes; the table's totals are said to span every run.
+	if code, out, errOut := run(t, nil, "copy", "--from", a, "--to", g1, "--state", state); code != 0 ||
+		!strings.Contains(out, "resumed from "+state+": the table counts the rows of every run since the first") {
+		t.Errorf("copy resumed with its own state file: %d\n%s%s", code, out, errOut)
+	}
 	for _, c := range []struct{ name, from, to, want string }{
 		{"OtherTarget", a, g2, "another target"},
 		{"OtherSource", b, g1, "another source"},

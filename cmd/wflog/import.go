@@ -47,7 +47,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
-		fmt.Fprintf(a.stdout, "resumed from %s\n", *w.state)
+		fmt.Fprintf(a.stdout, "resumed from %s: the table counts the rows of every run since the first; \"this run read\" counts this one's\n", *w.state)
 	}
 	for _, r := range res.Rejected {
 		fmt.Fprintf(a.stdout, "rejected %s\n", r)
