@@ -99,7 +99,7 @@ func loadCheckpoint(path, kind string, f Filter, source, target string) (*checkp
 	for _, side := range []struct{ name, saved, now string }{{"source", saved.Source, source}, {"target", saved.Target, target}} {
 		if side.saved != "" && side.now != "" && side.saved != side.now {
 			return nil, false, mismatch("the state file %s is the progress of a %s from %s to %s, not of one from %s to %s (another %s): resume with the same --from and --to, or use another --state file",
-				path, kind, saved.Source, saved.Target, or(source, "?"), or(target, "?"), side.name)
+				path, kind, saved.Source, saved.Target, orUnknown(source), orUnknown(target), side.name)
 		}
 	}
 	if !sameFilter(saved.Filter, f) {
@@ -114,9 +114,10 @@ func loadCheckpoint(path, kind string, f Filter, source, target string) (*checkp
 	return &saved, true, nil
 }
 
-func or(s, otherwise string) string {
+// orUnknown is s, or "?" when it is empty.
+func orUnknown(s string) string {
 	if s == "" {
-		return otherwise
+		return "?"
 	}
 	return s
 }
