@@ -272,7 +272,9 @@ func runCopy(ctx context.Context, a *app, args []string) error {
 	if res.Resumed {
 		fmt.Fprintf(a.stdout, "resumed from %s: the table counts the rows of every run since the first; \"this run read\" counts this one's\n", *w.state)
 	}
-	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
+	if !errors.Is(err, transfer.ErrStateMismatch) { // else nothing was read: no table of zeros
+		printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
+	}
 	if err != nil {
 		return w.stopped(a, to, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if n := res.RejectedCount - int64(len(res.Rejected)); n > 0 {
 		fmt.Fprintf(a.stdout, "… and %d more rejected rows\n", n)
 	}
-	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
+	if !errors.Is(err, transfer.ErrStateMismatch) { // else nothing was read: no table of zeros
+		printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
+	}
 	if err != nil {
 		return w.stopped(a, to, err)
 	}
