@@ -25,7 +25,7 @@ import (
 func runBench(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("bench", "[flags]")
 	s := benchSet{versions: 3, start: benchStart}
-	fs.IntVar(&s.runs, "runs", 1_000_000, "runs in the data set (each with --versions versions)")
+	fs.IntVar(&s.runs, "runs", 1_000_000, fmt.Sprintf("runs in the data set (each with %d versions)", s.versions))
 	fs.IntVar(&s.apps, "apps", 20, "apps the runs are spread over; the first is measured")
 	fs.IntVar(&s.days, "days", 30, "days the runs are spread over")
 	fs.IntVar(&s.payload, "payload-bytes", 500, "size of each finished run's outputs JSON")
