@@ -15,11 +15,31 @@ const checkpointFormat = 1
 // checkpoint is a copy's or an import's progress, saved after every page
 // the target has acknowledged. Resuming starts after Tables[t].After.
 type checkpoint struct {
-	Format int                  `json:"format"`
-	Kind   string               `json:"kind"` // "copy" or "import"
+	Format int    `json:"format"`
+	Kind   string `json:"kind"` // "copy" or "import"
+	// Source and Target name the two sides (Options.Source, Options.Target):
+	// a state file resumed against other databases would start mid-way.
+	Source string               `json:"source,omitempty"`
+	Target string               `json:"target,omitempty"`
 	Filter Filter               `json:"filter"`
 	Tables map[string]*position `json:"tables"`
 }
+
+// ErrStateMismatch is what Copy and Import return when the state file was
+// written by another run: another kind, other filters, another source or
+// target, or not a state file at all. Nothing was read or written; the
+// same command cannot resume from that file.
+var ErrStateMismatch = errors.New("the state file belongs to another run")
+
+// mismatch is an ErrStateMismatch that says how.
+func mismatch(format string, args ...any) error {
+	return &stateError{fmt.Sprintf("transfer: "+format, args...)}
+}
+
+type stateError struct{ msg string }
+
+func (e *stateError) Error() string        { return e.msg }
+func (e *stateError) Is(target error) bool { return target == ErrStateMismatch }
 
 // position is how far one table has come.
 type position struct {
@@ -42,11 +62,23 @@ func (c *checkpoint) table(name string) *position {
 	return p
 }
 
+// stoppedError is the error of a copy or an import whose ctx ended after
+// read rows of table.
+func stoppedError(table string, read int64, state string, err error) error {
+	if state == "" {
+		return fmt.Errorf("transfer: %s stopped after %d rows: %w", table, read, err)
+	}
+	return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", table, read, err)
+}
+
 // loadCheckpoint reads path, or starts a new checkpoint when there is no
-// file. A file written for another kind of run or another filter is an
-// error: resuming it would copy the wrong rows.
-func loadCheckpoint(path, kind string, f Filter) (*checkpoint, bool, error) {
-	c := &checkpoint{Format: checkpointFormat, Kind: kind, Filter: f}
+// file. A file written for another kind of run, another filter, or another
+// source or target is an error (ErrStateMismatch): resuming it would copy
+// the wrong rows, or none. A file without a source or target (written
+// before they were recorded, or by a caller that names neither) is not
+// checked for them.
+func loadCheckpoint(path, kind string, f Filter, source, target string) (*checkpoint, bool, error) {
+	c := &checkpoint{Format: checkpointFormat, Kind: kind, Filter: f, Source: source, Target: target}
 	if path == "" {
 		return c, false, nil
 	}
@@ -59,15 +91,35 @@ func loadCheckpoint(path, kind string, f Filter) (*checkpoint, bool, error) {
 	}
 	var saved checkpoint
 	if err := json.Unmarshal(data, &saved); err != nil {
-		return nil, false, fmt.Errorf("transfer: the state file %s is not one of ours: %w", path, err)
+		return nil, false, mismatch("the state file %s is not one of ours (%v): use another --state file", path, err)
 	}
 	if saved.Format != checkpointFormat || saved.Kind != kind {
-		return nil, false, fmt.Errorf("transfer: the state file %s is of a %q run (format %d), not of this %s: use another --state file", path, saved.Kind, saved.Format, kind)
+		return nil, false, mismatch("the state file %s is of a %q run (format %d), not of this %s: use another --state file", path, saved.Kind, saved.Format, kind)
+	}
+	for _, side := range []struct{ name, saved, now string }{{"source", saved.Source, source}, {"target", saved.Target, target}} {
+		if side.saved != "" && side.now != "" && side.saved != side.now {
+			return nil, false, mismatch("the state file %s is the progress of a %s from %s to %s, not of one from %s to %s (another %s): resume with the same --from and --to, or use another --state file",
+				path, kind, saved.Source, saved.Target, orUnknown(source), orUnknown(target), side.name)
+		}
 	}
 	if !sameFilter(saved.Filter, f) {
-		return nil, false, fmt.Errorf("transfer: the state file %s was written with other filters (%+v): resume with the same filters, or use another --state file", path, saved.Filter)
+		return nil, false, mismatch("the state file %s was written with other filters (%s), not %s: resume with the same filters, or use another --state file", path, saved.Filter, f)
+	}
+	if saved.Source == "" {
+		saved.Source = source
+	}
+	if saved.Target == "" {
+		saved.Target = target
 	}
 	return &saved, true, nil
+}
+
+// orUnknown is s, or "?" when it is empty.
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
 }
 
 func sameFilter(a, b Filter) bool {

@@ -17,6 +17,14 @@ type Options struct {
 	// page the target acknowledges. Copy resumes from it when it exists
 	// (with the same Filter), and leaves it behind when done, marked so.
 	StateFile string
+	// Source and Target name the two databases in the state file, and a
+	// state file saved with other names is refused (ErrStateMismatch):
+	// resumed against another database, a copy would start mid-way and
+	// leave the first part out. They are stored in the file as they are,
+	// so they must hold no secret: wflog copy passes each DSN's backend,
+	// user, host, port, database and search_path (or SQLite's file). Empty:
+	// not recorded, not checked.
+	Source, Target string
 	// PageSize is how many rows are read and written at a time (default
 	// 5,000; at most 10,000 when either side is LogStore).
 	PageSize int
@@ -32,7 +40,7 @@ type Options struct {
 	// what was written since an earlier copy, say. Rows LogStore received
 	// in the last seconds may not be visible yet, so a run started right
 	// after an interrupted one can still duplicate a few. PostgreSQL
-	// targets always skip what they hold.
+	// and SQLite targets always skip what they hold.
 	SkipExisting bool
 }
 
@@ -51,8 +59,8 @@ type TableResult struct {
 	Rejected int64 // Import: invalid rows, not written
 }
 
-// Skipped is how many rows the target had already: on PostgreSQL a row
-// whose (id, version) is there is skipped, never overwritten.
+// Skipped is how many rows the target had already: on PostgreSQL and
+// SQLite a row whose (id, version) is there is skipped, never overwritten.
 func (r TableResult) Skipped() int64 { return r.Read - r.Written - r.Rejected }
 
 // Result summarises a Copy.
@@ -72,12 +80,13 @@ type Result struct {
 // each row's id and version. It reads by keyset on (created_at, id,
 // version) and writes with the target's fastest path: COPY on PostgreSQL,
 // multi-row INSERTs of the DSN's batch size over up to Workers connections
-// on LogStore.
+// on LogStore, multi-row INSERT … ON CONFLICT (id, version) DO NOTHING in
+// one transaction per page on SQLite.
 //
 // With a StateFile an interrupted Copy continues where the target's last
 // acknowledged page ended; when ctx ends, the page being written is
-// finished first. On a PostgreSQL target nothing is lost or duplicated:
-// rows it already holds are skipped. A LogStore target has no keys, so a
+// finished first. On a PostgreSQL or SQLite target nothing is lost or
+// duplicated: rows it already holds are skipped. A LogStore target has no keys, so a
 // resumed Copy reads back which rows of its first page the target already
 // has (the run that stopped may have written some) and writes the rest:
 // duplicates can only come from rows LogStore received but did not show
@@ -99,7 +108,7 @@ func Copy(ctx context.Context, from, to *gorm.DB, opts Options) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	cp, resumed, err := loadCheckpoint(opts.StateFile, "copy", opts.Filter)
+	cp, resumed, err := loadCheckpoint(opts.StateFile, "copy", opts.Filter, opts.Source, opts.Target)
 	if err != nil {
 		return Result{}, err
 	}
@@ -226,7 +235,7 @@ func moveTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T],
 		case <-ctx.Done():
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+			return stoppedError(tb.name, pos.Read, state, err)
 		}
 		if !ok {
 			return nil

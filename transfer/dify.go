@@ -23,6 +23,8 @@ type ImportOptions struct {
 	// StateFile, when set, is where Import saves its progress after every
 	// page, and resumes from.
 	StateFile string
+	// Source, Target: see Options.Source.
+	Source, Target string
 	// PageSize is how many of Dify's rows are read at a time (default 5,000).
 	PageSize int
 	// Workers: see Options.Workers.
@@ -63,7 +65,7 @@ type ImportResult struct {
 // VersionOf is the version Import gives a row of Dify's: its finished_at in
 // Unix nanoseconds, or its created_at while it has not finished. The same
 // row always gets the same version, so importing it again is a no-op on
-// PostgreSQL (and a duplicate that Verify reports on LogStore), and a run
+// PostgreSQL and SQLite (and a duplicate that Verify reports on LogStore), and a run
 // imported while running and again once finished gets a second, newer
 // version, as if wflog had saved it.
 func VersionOf(createdAt time.Time, finishedAt *time.Time) appendonly.Version {
@@ -97,7 +99,7 @@ func Import(ctx context.Context, from, to *gorm.DB, opts ImportOptions) (ImportR
 	if err != nil {
 		return ImportResult{}, err
 	}
-	cp, resumed, err := loadCheckpoint(opts.StateFile, "import", opts.Filter)
+	cp, resumed, err := loadCheckpoint(opts.StateFile, "import", opts.Filter, opts.Source, opts.Target)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -173,7 +175,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 	checkFirst := resumed && !t.d.Has(dialect.Keys)
 	for !pos.Done {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("transfer: %s stopped after %d rows (the state file has them): %w", tb.name, pos.Read, err)
+			return stoppedError(tb.name, pos.Read, opts.StateFile, err)
 		}
 		var after uuid.UUID
 		if pos.After != nil {
@@ -191,6 +193,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 			}
 			valid = append(valid, page.rows[i])
 		}
+		rejected := len(page.rows) - len(valid)
 		if (opts.SkipExisting && !t.d.Has(dialect.Keys) || checkFirst) && len(valid) > 0 {
 			if valid, err = missingByID(writeCtx, t.db, tb, valid); err != nil {
 				return err
@@ -203,7 +206,7 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 		}
 		pos.Read += int64(len(page.rows))
 		pos.Written += n
-		pos.Rejected += int64(len(page.rows) - len(valid))
+		pos.Rejected += int64(rejected)
 		if len(page.rows) > 0 {
 			pos.After = &key{ID: page.last}
 		}

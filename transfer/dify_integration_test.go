@@ -211,14 +211,40 @@ func TestImportDify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Runs.Written != 1 || res.NodeExecutions.Written != 1 {
-			t.Errorf("import again with SkipExisting: %+v, want one new version of each", res)
+		if res.Runs.Written != 1 || res.NodeExecutions.Written != 1 || res.Runs.Rejected != 0 || res.Runs.Skipped() != res.Runs.Read-1 {
+			t.Errorf("import again with SkipExisting: %+v, want one new version of each, the rest already there", res)
 		}
 		var current models.WorkflowRun
 		if err := ls2.First(&current, "id = ?", "22222222-2222-4222-8222-222222222222").Error; err != nil || current.Status != models.RunSucceeded {
 			t.Errorf("the run finished in Dify after the first import reads %+v, %v", current.Status, err)
 		}
 		verifyOK(t, dify, ls2, transfer.VerifyOptions{FromDify: true})
+	})
+
+	t.Run("SQLite", func(t *testing.T) {
+		dify := openDify(t)
+		lite := testdb.OpenSQLite(t)
+		res, err := transfer.Import(ctx, dify, lite, transfer.ImportOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Runs.Written != 2 || res.NodeExecutions.Written != 2 || res.RejectedCount != 2 {
+			t.Fatalf("Import into SQLite: %+v", res)
+		}
+		// The rows fixed in Dify's tables come in on the next import, as
+		// the rejection advises; what is there is skipped.
+		if err := dify.Exec(`UPDATE workflow_runs SET status = 'failed' WHERE id = '33333333-3333-4333-8333-333333333333';
+			UPDATE workflow_node_executions SET triggered_from = 'single-step' WHERE id = '66666666-6666-4666-8666-666666666666'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		res, err = transfer.Import(ctx, dify, lite, transfer.ImportOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Runs.Written != 1 || res.Runs.Skipped() != 2 || res.NodeExecutions.Written != 1 || res.NodeExecutions.Skipped() != 2 || res.RejectedCount != 0 {
+			t.Errorf("second import into SQLite: %+v", res)
+		}
+		verifyOK(t, dify, lite, transfer.VerifyOptions{FromDify: true})
 	})
 
 	t.Run("NotDify", func(t *testing.T) {

@@ -82,6 +82,13 @@ func TestCopyKilledAndResumed(t *testing.T) {
 		sameHistory(t, "LogStore", throughLogStore(want), everything(t, dst))
 		verifyOK(t, src, dst, transfer.VerifyOptions{})
 	})
+	t.Run("SQLite", func(t *testing.T) {
+		to := "sqlite://" + filepath.Join(t.TempDir(), "copy.db")
+		dst := testdb.OpenDSN(t, to)
+		killAndResume(t, from, to, 20*time.Millisecond, 150*time.Millisecond)
+		sameHistory(t, "SQLite", want, everything(t, dst))
+		verifyOK(t, src, dst, transfer.VerifyOptions{})
+	})
 }
 
 // killAndResume runs the copy process from → to, killing it after a random

@@ -13,7 +13,8 @@
 // each row's id and version exactly. Reads page by keyset on
 // (created_at, id, version), never by OFFSET; writes use the target's
 // fastest path: COPY on PostgreSQL, multi-row INSERTs of the DSN's batch=N
-// over parallel connections on LogStore. Rows written to LogStore get a new
+// over parallel connections on LogStore, INSERT … ON CONFLICT DO NOTHING
+// on SQLite. Rows written to LogStore get a new
 // __time__ (LogStore's receive time), so their TTL starts again at the copy.
 package transfer
 
@@ -44,6 +45,28 @@ type Filter struct {
 	AppID    uuid.UUID `json:"app_id,omitzero"`    // zero: every app
 	Since    time.Time `json:"since,omitzero"`     // created_at ≥ Since; zero: no lower bound
 	Until    time.Time `json:"until,omitzero"`     // created_at < Until; zero: no upper bound
+}
+
+// String gives the filter as wflog's flags (--tenant T --app A --since t
+// --until t), or "no filters".
+func (f Filter) String() string {
+	var parts []string
+	if f.TenantID != uuid.Nil {
+		parts = append(parts, "--tenant "+f.TenantID.String())
+	}
+	if f.AppID != uuid.Nil {
+		parts = append(parts, "--app "+f.AppID.String())
+	}
+	if !f.Since.IsZero() {
+		parts = append(parts, "--since "+f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		parts = append(parts, "--until "+f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if len(parts) == 0 {
+		return "no filters"
+	}
+	return strings.Join(parts, " ")
 }
 
 func (f Filter) check() error {
@@ -154,6 +177,20 @@ var nodeTable = table[models.WorkflowNodeExecution]{
 	},
 	status: func(n *models.WorkflowNodeExecution) string { return string(n.Status) },
 	tokens: func(*models.WorkflowNodeExecution) int64 { return 0 },
+}
+
+// fields are the model's fields in columns' order, for statements built
+// from GORM's own values (insertNew).
+func (tb table[T]) fields() []*schema.Field {
+	s, err := schema.Parse(new(T), &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic(fmt.Sprintf("transfer: parsing %T: %v", new(T), err))
+	}
+	out := make([]*schema.Field, len(tb.columns))
+	for i, c := range tb.columns {
+		out[i] = s.LookUpField(c)
+	}
+	return out
 }
 
 // modelColumns are the columns GORM maps model to, in the order of its

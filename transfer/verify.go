@@ -61,7 +61,10 @@ func (r Report) OK() bool { return len(r.Differences) == 0 }
 // before switching reads to a copy, and what `wflog copy --verify` runs.
 //
 // Both sides are read by keyset, a page at a time, and measured in Go, so
-// the same numbers come from PostgreSQL and LogStore. It assumes what
+// the same numbers come from PostgreSQL and LogStore. A side without
+// read-your-writes (LogStore shows a write up to 3 s after it returns)
+// lacks the rows written last: right after a Copy, wait that long first,
+// as wflog copy --verify does. It assumes what
 // wflog writes: every version of an id has the same created_at.
 func Verify(ctx context.Context, from, to *gorm.DB, opts VerifyOptions) (Report, error) {
 	if err := opts.Filter.check(); err != nil {

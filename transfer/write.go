@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -42,16 +44,64 @@ func newTarget(db *gorm.DB, workers int) (*target, error) {
 	return t, nil
 }
 
-// write stores rows and returns how many were new: on PostgreSQL a row
-// whose (id, version) the target already holds is skipped, never updated.
+// write stores rows and returns how many were new: on a target with keys
+// (PostgreSQL, SQLite) a row whose (id, version) the target already holds
+// is skipped, never updated.
 func write[T any](ctx context.Context, t *target, tb table[T], rows []T) (int64, error) {
-	if len(rows) == 0 {
+	switch {
+	case len(rows) == 0:
 		return 0, nil
-	}
-	if t.pool != nil {
+	case t.pool != nil:
 		return copyRows(ctx, t.pool, tb, rows)
+	case t.d.Has(dialect.Keys):
+		return insertNew(ctx, t, tb, rows)
 	}
 	return insertParallel(ctx, t, rows)
+}
+
+// insertNew writes rows to a target with keys but no COPY (SQLite) with
+// INSERT … ON CONFLICT (id, version) DO NOTHING, as many rows per statement
+// as the backend's parameter limit allows, in one transaction, and returns
+// how many rows were new. The statement is built here rather than through
+// Create: the appendonly plugin reads DO NOTHING as "skip the rows that
+// carry a version", which every copied row does.
+func insertNew[T any](ctx context.Context, t *target, tb table[T], rows []T) (int64, error) {
+	fields := tb.fields()
+	per := len(rows)
+	if limit := t.d.MaxParameters() / len(fields); limit > 0 {
+		per = min(per, limit)
+	}
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = `"` + f.DBName + `"`
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(fields)), ",") + ")"
+	var written int64
+	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(rows); start += per {
+			part := rows[start:min(start+per, len(rows))]
+			vars := make([]any, 0, len(part)*len(fields))
+			for i := range part {
+				rv := reflect.ValueOf(&part[i]).Elem()
+				for _, f := range fields {
+					v, _ := f.ValueOf(ctx, rv)
+					vars = append(vars, v)
+				}
+			}
+			q := "INSERT INTO " + tb.name + " (" + strings.Join(cols, ", ") + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat(row+",", len(part)), ",") + " ON CONFLICT (id, version) DO NOTHING"
+			res := tx.Exec(q, vars...)
+			if res.Error != nil {
+				return res.Error
+			}
+			written += res.RowsAffected
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("transfer: writing %d rows to %s: %w", len(rows), tb.name, err)
+	}
+	return written, nil
 }
 
 // copyRows loads rows with one COPY. A COPY is all or nothing, so when the
