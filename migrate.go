@@ -194,7 +194,10 @@ func inspectTables(scripts []script, inspect func(table, stmt string) (*ForeignT
 // SLS console instead (`wflog logstore-index` prints them); see
 // schema_logstore.sql. On LogStore, Migrate then checks the field indexes
 // (CheckLogStore) and fails, wrapping ErrLogStoreIndex, unless they are
-// what wflog needs.
+// what wflog needs. When a logstore is empty, analytics (doc_value) cannot
+// be verified for its fields: Migrate then returns an error wrapping
+// ErrLogStoreIndexUnverified, which means the logstores are ready but
+// should be checked again (`wflog check`) once they hold rows.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
 	switch dialect.Of(db).Backend() {
@@ -237,10 +240,11 @@ func migrateLogStore(db *gorm.DB) error {
 	}
 	// The tables exist from here on: checks of what the logstores hold
 	// (their field types, say) belong after this point.
-	if _, err := CheckLogStore(db.Statement.Context, db); err != nil {
+	checks, err := CheckLogStore(db.Statement.Context, db)
+	if err != nil {
 		return fmt.Errorf("wflog: migrating LogStore: %w", err)
 	}
-	return nil
+	return unverified(checks)
 }
 
 // migrateSQLite applies schema_sqlite.sql in one transaction: a file
