@@ -54,9 +54,10 @@ type ForeignTable struct {
 	Table    string
 	Problems []string // each difference, in words
 	// Dify is set when the table looks like Dify's own: it has every
-	// column `wflog import` reads from Dify's table of that name, and no
+	// column `wflog import` reads from Dify's table of that name, no
 	// integer version (Dify's workflow_runs.version is the workflow's
-	// version string; its node executions have none).
+	// version string; its node executions have none) and no
+	// workflow_version (wflog's name for that string).
 	Dify bool
 }
 
@@ -121,6 +122,9 @@ func looksLikeDify(table string, have tableShape) bool {
 		if _, ok := have.column(name); !ok {
 			return false
 		}
+	}
+	if _, ok := have.column("workflow_version"); ok {
+		return false // wflog's name for Dify's version string
 	}
 	v, ok := have.column("version")
 	return !ok || !integerType(v.Type)

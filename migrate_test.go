@@ -239,16 +239,19 @@ func TestMigrateRefusesForeignTablesSQLite(t *testing.T) {
 		}
 	})
 	t.Run("IDPrimaryKey", func(t *testing.T) {
-		// wflog's columns, but id alone is the key: the audit's table,
-		// which took indexes and triggers and refused the first write.
+		// wflog's columns, but id alone is the key and version is text:
+		// a table that used to take indexes and triggers and then refuse
+		// the first write.
 		ddl := strings.Replace(sqliteRunsDDL(t), "PRIMARY KEY (id, version)", "UNIQUE (tenant_id, id)", 1)
 		ddl = strings.Replace(ddl, "id               TEXT      NOT NULL", "id TEXT PRIMARY KEY", 1)
+		ddl = strings.Replace(ddl, "version          INTEGER   NOT NULL", "version          TEXT", 1)
 		db, err := open(t, ddl)
 		se := schemaError(t, err, "workflow_runs")
 		if se.Tables[0].Dify {
 			t.Errorf("taken for Dify's: %v", err)
 		}
-		for _, want := range []string{"its primary key is (id); wflog's is (id, version)", "(tenant_id, id) would refuse a second version", "schema_sqlite.sql"} {
+		for _, want := range []string{"its primary key is (id); wflog's is (id, version)", "column version is TEXT; wflog's is INTEGER",
+			"(tenant_id, id) would refuse a second version", "schema_sqlite.sql"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error does not say %q:\n%v", want, err)
 			}
