@@ -96,7 +96,11 @@ func (e *SchemaError) Error() string {
 		if file == "" {
 			file = "its schema file"
 		}
-		fmt.Fprintf(&b, " Give wflog a database (or PostgreSQL schema) of its own, or bring the table to the shape %s gives it.", file)
+		them := "the table"
+		if other > 1 {
+			them = "the tables"
+		}
+		fmt.Fprintf(&b, " Give wflog a database (or PostgreSQL schema) of its own, or bring %s to the shape %s gives.", them, file)
 	}
 	return b.String()
 }
