@@ -99,6 +99,35 @@ type LogStoreCheck struct {
 // logstore's field index is not what wflog needs.
 var ErrLogStoreIndex = errors.New("logstore field index is not what wflog needs")
 
+// ErrLogStoreIndexUnverified is wrapped by Migrate's error on LogStore when
+// the logstores are ready to use but one or more is empty, so analytics
+// (doc_value) could not be verified for its fields: a field without it
+// reads NULL only in rows, and a probe row cannot be written and taken
+// back, since LogStore deletes nothing. Field types were checked. Treat it
+// as success with a warning, and run CheckLogStore (`wflog check`) once
+// the logstores hold rows:
+//
+//	if err := wflog.Migrate(ctx, db); err != nil && !errors.Is(err, wflog.ErrLogStoreIndexUnverified) {
+//		return err
+//	}
+var ErrLogStoreIndexUnverified = errors.New("logstore field index not verified")
+
+// unverified returns an error wrapping ErrLogStoreIndexUnverified naming
+// the empty logstores of checks, or nil when every one has rows.
+func unverified(checks []LogStoreCheck) error {
+	var empty []string
+	for _, c := range checks {
+		if c.Rows == 0 {
+			empty = append(empty, c.Logstore)
+		}
+	}
+	if len(empty) == 0 {
+		return nil
+	}
+	return fmt.Errorf("wflog: %w: %s %s empty, so whether analytics (doc_value) is on for every field shows only once rows arrive (field types were checked); run `wflog check` (CheckLogStore) after the first writes",
+		ErrLogStoreIndexUnverified, strings.Join(empty, " and "), map[bool]string{true: "is", false: "are"}[len(empty) == 1])
+}
+
 // CheckLogStore probes wflog's logstores on db, a LogStore database, for
 // the field index wflog needs (see LogStoreIndexes): one query per logstore,
 //

@@ -101,8 +101,8 @@ func TestCheckLogStore(t *testing.T) {
 		}
 		defer testdb.Close(t, db)
 		// Empty: the types are right, and analytics cannot be told yet.
-		if err := wflog.Migrate(ctx, db); err != nil {
-			t.Fatalf("Migrate on an empty logstore: %v", err)
+		if err := wflog.Migrate(ctx, db); !errors.Is(err, wflog.ErrLogStoreIndexUnverified) {
+			t.Fatalf("Migrate on an empty logstore: %v, want ErrLogStoreIndexUnverified", err)
 		}
 		run := models.WorkflowRun{ID: uuid.New(), TenantID: uuid.New(), AppID: uuid.New(), Status: models.RunRunning, TotalTokens: 5}
 		if err := repo.NewRuns(db).Save(ctx, &run); err != nil {
@@ -111,6 +111,70 @@ func TestCheckLogStore(t *testing.T) {
 		_, err = wflog.CheckLogStore(ctx, db)
 		if !errors.Is(err, wflog.ErrLogStoreIndex) || !strings.Contains(err.Error(), "field total_tokens reads NULL in all 1 rows") {
 			t.Errorf("CheckLogStore = %v, want total_tokens reported", err)
+		}
+	})
+}
+
+// TestMigrateEmptyLogStoreUnverified: on empty logstores Migrate cannot
+// see whether analytics (doc_value) is on, so it never reports plain
+// success: it wraps ErrLogStoreIndexUnverified (and not ErrLogStoreIndex),
+// naming the empty logstores and `wflog check`; once the logstores hold
+// rows, the same Migrate finds version without analytics, and on a right
+// index with rows it succeeds.
+func TestMigrateEmptyLogStoreUnverified(t *testing.T) {
+	ctx := context.Background()
+	testdb.Admin(t)
+	noVersionAnalytics := func(c *logstoretest.Config) {
+		ix := logstoretest.DefaultIndexes()
+		ix["workflow_runs"].Keys["version"] = logstoretest.IndexKey{Type: "long", DocValue: false}
+		c.Indexes = ix
+	}
+	t.Run("VersionAnalyticsOff", func(t *testing.T) {
+		srv := logstoretest.New(t, noVersionAnalytics)
+		db, err := wflog.Open(srv.DSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer testdb.Close(t, db)
+		err = wflog.Migrate(ctx, db)
+		if !errors.Is(err, wflog.ErrLogStoreIndexUnverified) || errors.Is(err, wflog.ErrLogStoreIndex) {
+			t.Fatalf("Migrate on empty logstores = %v, want ErrLogStoreIndexUnverified alone", err)
+		}
+		for _, want := range []string{"workflow_node_executions and workflow_runs are empty", "doc_value", "wflog check"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("Migrate's error does not say %q: %v", want, err)
+			}
+		}
+		run := models.WorkflowRun{ID: uuid.New(), TenantID: uuid.New(), AppID: uuid.New(), Status: models.RunRunning}
+		if err := repo.NewRuns(db).Save(ctx, &run); err != nil {
+			t.Fatal(err)
+		}
+		err = wflog.Migrate(ctx, db)
+		if !errors.Is(err, wflog.ErrLogStoreIndex) || !strings.Contains(err.Error(), "field version reads NULL in all 1 rows") {
+			t.Errorf("Migrate once workflow_runs has a row = %v, want ErrLogStoreIndex naming version", err)
+		}
+	})
+	t.Run("RightWithRows", func(t *testing.T) {
+		db, _ := testdb.OpenLogStore(t, nil)
+		err := wflog.Migrate(ctx, db)
+		if !errors.Is(err, wflog.ErrLogStoreIndexUnverified) {
+			t.Fatalf("Migrate on empty logstores = %v, want ErrLogStoreIndexUnverified", err)
+		}
+		tenant, app, runID := uuid.New(), uuid.New(), uuid.New()
+		run := models.WorkflowRun{ID: runID, TenantID: tenant, AppID: app, Status: models.RunRunning}
+		if err := repo.NewRuns(db).Save(ctx, &run); err != nil {
+			t.Fatal(err)
+		}
+		err = wflog.Migrate(ctx, db)
+		if !errors.Is(err, wflog.ErrLogStoreIndexUnverified) || !strings.Contains(err.Error(), "workflow_node_executions is empty") {
+			t.Fatalf("Migrate with only runs = %v, want workflow_node_executions unverified", err)
+		}
+		node := models.WorkflowNodeExecution{ID: uuid.New(), TenantID: tenant, AppID: app, WorkflowRunID: &runID, Status: models.NodeRunning}
+		if err := repo.NewNodeExecutions(db).Save(ctx, &node); err != nil {
+			t.Fatal(err)
+		}
+		if err := wflog.Migrate(ctx, db); err != nil {
+			t.Errorf("Migrate on a right index with rows: %v", err)
 		}
 	})
 }

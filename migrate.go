@@ -3,7 +3,6 @@ package wflog
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -38,36 +37,154 @@ func postgresScripts() []script { return []script{{"schema.sql", postgresSchema}
 func logStoreScripts() []script { return []script{{"schema_logstore.sql", logStoreSchema}} }
 func sqliteScripts() []script   { return []script{{"schema_sqlite.sql", sqliteSchema}} }
 
-// SchemaError is Migrate's refusal to touch a table that exists with a shape
-// other than the one wflog writes: Dify's original workflow_runs, say.
-// Migrate creates nothing and builds no index on such a table; its rows can
-// be brought into wflog's tables elsewhere with `wflog import`.
+// SchemaError is Migrate's refusal to touch tables that exist with a shape
+// other than the one wflog writes: Dify's original workflow_runs, say, or a
+// table of another application that happens to share the name. Migrate
+// inspects every table it would create before it changes anything, lists
+// every such table here, and then creates nothing and builds no index or
+// trigger. Rows of Dify's own tables can be brought into wflog's tables
+// elsewhere with `wflog import`.
 type SchemaError struct {
+	Tables []ForeignTable // in the order Migrate's schema creates them
+	file   string         // the schema file whose shape the tables lack
+}
+
+// ForeignTable is one table Migrate found with another shape than wflog's.
+type ForeignTable struct {
 	Table    string
 	Problems []string // each difference, in words
-	// Dify is set when the table looks like Dify's own: a primary key on id
-	// and a version column that holds the workflow's version string.
+	// Dify is set when the table looks like Dify's own: it has every
+	// column `wflog import` reads from Dify's table of that name, no
+	// integer version (Dify's workflow_runs.version is the workflow's
+	// version string; its node executions have none) and no
+	// workflow_version (wflog's name for that string).
 	Dify bool
 }
 
 func (e *SchemaError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "wflog: table %s exists but is not wflog's", e.Table)
-	if e.Dify {
-		b.WriteString(" (it looks like Dify's own table, whose version column is the workflow's version string)")
+	describe := func(t ForeignTable) {
+		if t.Dify {
+			b.WriteString(" (it looks like Dify's own table)")
+		}
+		fmt.Fprintf(&b, ": %s.", strings.Join(t.Problems, "; "))
 	}
-	fmt.Fprintf(&b, ": %s. Migrate has left it untouched. To bring its rows into wflog, migrate wflog's tables in another schema or database and run `wflog import --from <this database> --to <that DSN>`", strings.Join(e.Problems, "; "))
+	if len(e.Tables) == 1 {
+		fmt.Fprintf(&b, "wflog: table %s exists but is not wflog's", e.Tables[0].Table)
+		describe(e.Tables[0])
+		b.WriteString(" Migrate has left it untouched.")
+	} else {
+		fmt.Fprintf(&b, "wflog: %d tables exist but are not wflog's, and Migrate has left them untouched.", len(e.Tables))
+		for _, t := range e.Tables {
+			b.WriteString(" Table " + t.Table)
+			describe(t)
+		}
+	}
+	dify, other := 0, 0
+	for _, t := range e.Tables {
+		if t.Dify {
+			dify++
+		} else {
+			other++
+		}
+	}
+	if dify > 0 {
+		b.WriteString(" To bring Dify's rows into wflog, migrate wflog's tables in another schema or database and run `wflog import --from <this database> --to <that DSN>`.")
+	}
+	if other > 0 {
+		file := e.file
+		if file == "" {
+			file = "its schema file"
+		}
+		them := "the table"
+		if other > 1 {
+			them = "the tables"
+		}
+		fmt.Fprintf(&b, " Give wflog a database (or PostgreSQL schema) of its own, or bring %s to the shape %s gives.", them, file)
+	}
 	return b.String()
+}
+
+// difyColumns are the columns of Dify's own tables that `wflog import`
+// reads (transfer.CheckDify; transfer/testdata/dify_schema.sql): a table
+// with all of them and no integer version is taken for Dify's.
+var difyColumns = map[string][]string{
+	"workflow_runs": {"id", "tenant_id", "app_id", "workflow_id", "type", "triggered_from", "version", "graph", "inputs", "outputs", "status",
+		"error", "elapsed_time", "total_tokens", "total_steps", "exceptions_count", "created_by_role", "created_by", "created_at", "finished_at"},
+	"workflow_node_executions": {"id", "tenant_id", "app_id", "workflow_id", "triggered_from", "workflow_run_id", "index", "predecessor_node_id",
+		"node_execution_id", "node_id", "node_type", "title", "inputs", "process_data", "outputs", "status", "error", "elapsed_time",
+		"execution_metadata", "created_at", "created_by_role", "created_by", "finished_at"},
+}
+
+// looksLikeDify reports whether a table of that name and shape is Dify's.
+func looksLikeDify(table string, have tableShape) bool {
+	want, ok := difyColumns[table]
+	if !ok {
+		return false
+	}
+	for _, name := range want {
+		if _, ok := have.column(name); !ok {
+			return false
+		}
+	}
+	if _, ok := have.column("workflow_version"); ok {
+		return false // wflog's name for Dify's version string
+	}
+	v, ok := have.column("version")
+	return !ok || !integerType(v.Type)
+}
+
+// integerType reports whether a column type, as PostgreSQL's format_type
+// or SQLite's table_info gives it, holds integers.
+func integerType(t string) bool {
+	switch strings.ToUpper(t) {
+	case "BIGINT", "INTEGER", "INT", "SMALLINT", "INT2", "INT4", "INT8", "TINYINT", "MEDIUMINT", "UNSIGNED BIG INT":
+		return true
+	}
+	return false
+}
+
+// inspectTables compares every table the scripts create that already
+// exists with the shape its CREATE TABLE gives (inspect answers for one
+// table: nil when it is absent or wflog's), and returns one *SchemaError
+// naming every table that differs.
+func inspectTables(scripts []script, inspect func(table, stmt string) (*ForeignTable, error)) error {
+	se := &SchemaError{}
+	for _, s := range scripts {
+		for _, stmt := range statements(s.text) {
+			m := createTableRE.FindStringSubmatch(stmt)
+			if m == nil {
+				continue
+			}
+			table := strings.Trim(m[1], `"`)
+			ft, err := inspect(table, stmt)
+			if err != nil {
+				return fmt.Errorf("wflog: inspecting the existing table %s: %w", table, err)
+			}
+			if ft != nil {
+				se.Tables = append(se.Tables, *ft)
+				if se.file == "" {
+					se.file = s.name
+				}
+			}
+		}
+	}
+	if len(se.Tables) > 0 {
+		return se
+	}
+	return nil
 }
 
 // Migrate creates wflog's tables if they do not exist: schema.sql on
 // PostgreSQL, schema_logstore.sql on LogStore, schema_sqlite.sql on SQLite.
 //
-// On PostgreSQL it owns only what it recognises. A table that already
-// exists is inspected first (pg_catalog): one with another shape — missing
-// columns, other types, a primary key other than (id, version), Dify's
-// original columns — is a *SchemaError and nothing is created or indexed on
-// it. Concurrent Migrates on the same schema (replicas that migrate at
+// On PostgreSQL and SQLite it owns only what it recognises. Every table it
+// would create that already exists is inspected first (pg_catalog; SQLite's
+// table_info and index_list): one with another shape — missing columns,
+// other types, a primary key other than (id, version), a unique index that
+// would refuse a second version, Dify's original columns — makes Migrate
+// return a *SchemaError naming every such table, before it has created,
+// indexed or put a trigger on anything. Concurrent Migrates on the same schema (replicas that migrate at
 // startup) wait for one another on an advisory lock. An index missing from
 // a table that already has rows is built CREATE INDEX CONCURRENTLY, so
 // writers are not blocked while it builds; an invalid index left by an
@@ -85,7 +202,10 @@ func (e *SchemaError) Error() string {
 // SLS console instead (`wflog logstore-index` prints them); see
 // schema_logstore.sql. On LogStore, Migrate then checks the field indexes
 // (CheckLogStore) and fails, wrapping ErrLogStoreIndex, unless they are
-// what wflog needs.
+// what wflog needs. When a logstore is empty, analytics (doc_value) cannot
+// be verified for its fields: Migrate then returns an error wrapping
+// ErrLogStoreIndexUnverified, which means the logstores are ready but
+// should be checked again (`wflog check`) once they hold rows.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
 	switch dialect.Of(db).Backend() {
@@ -100,14 +220,14 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 			return err
 		}
 		defer unlock()
+		if err := inspectTables(postgresScripts(), func(table, stmt string) (*ForeignTable, error) {
+			return inspectPostgresTable(conn, table, stmt)
+		}); err != nil {
+			return err
+		}
 		for _, s := range postgresScripts() {
 			for _, stmt := range statements(s.text) {
-				err := migrateStatement(ctx, conn, stmt)
-				var se *SchemaError
-				if errors.As(err, &se) {
-					return err // it names the table and says what to do
-				}
-				if err != nil {
+				if err := migrateStatement(conn, stmt); err != nil {
 					return fmt.Errorf("wflog: migrating PostgreSQL (%s: %s): %w", s.name, firstLine(stmt), err)
 				}
 			}
@@ -128,17 +248,24 @@ func migrateLogStore(db *gorm.DB) error {
 	}
 	// The tables exist from here on: checks of what the logstores hold
 	// (their field types, say) belong after this point.
-	if _, err := CheckLogStore(db.Statement.Context, db); err != nil {
+	checks, err := CheckLogStore(db.Statement.Context, db)
+	if err != nil {
 		return fmt.Errorf("wflog: migrating LogStore: %w", err)
 	}
-	return nil
+	return unverified(checks)
 }
 
 // migrateSQLite applies schema_sqlite.sql in one transaction: a file
 // database has one writer at a time, so concurrent Migrates queue for it,
-// and every statement is IF NOT EXISTS.
+// and every statement is IF NOT EXISTS. Tables that exist are inspected
+// first, in the same transaction.
 func migrateSQLite(db *gorm.DB) error {
 	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := inspectTables(sqliteScripts(), func(table, stmt string) (*ForeignTable, error) {
+			return inspectSQLiteTable(tx, table, stmt)
+		}); err != nil {
+			return err
+		}
 		for _, s := range sqliteScripts() {
 			for _, stmt := range statements(s.text) {
 				if err := tx.Exec(stmt).Error; err != nil {
@@ -195,13 +322,10 @@ var (
 	createIndexRE = regexp.MustCompile(`(?is)^CREATE\s+(?:UNIQUE\s+)?INDEX()\s+IF\s+NOT\s+EXISTS\s+([a-z_][a-z0-9_]*)\s+ON\s+("?[a-z_][a-z0-9_]*"?)`)
 )
 
-// migrateStatement applies one statement of a script: a table is created
-// or, when it exists, checked; an index is built, concurrently when its
-// table has rows; anything else is executed as it is.
-func migrateStatement(ctx context.Context, conn *gorm.DB, stmt string) error {
-	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
-		return migrateTable(conn, strings.Trim(m[1], `"`), stmt)
-	}
+// migrateStatement applies one statement of a script, after
+// inspectTables: an index is built, concurrently when its table has rows;
+// anything else (CREATE TABLE IF NOT EXISTS among it) is executed as it is.
+func migrateStatement(conn *gorm.DB, stmt string) error {
 	if m := createIndexRE.FindStringSubmatchIndex(stmt); m != nil {
 		name := stmt[m[4]:m[5]]
 		table := strings.Trim(stmt[m[6]:m[7]], `"`)
@@ -218,10 +342,18 @@ type column struct {
 	HasDef  bool
 }
 
-// tableShape is what Migrate compares: columns in order and the primary key.
+// tableShape is what Migrate compares: columns in order, the primary key
+// and (on SQLite) the unique indexes without version among their columns,
+// which would refuse a row's second version.
 type tableShape struct {
 	columns []column
 	key     []string
+	unique  []uniqueIndex
+}
+
+type uniqueIndex struct {
+	name    string
+	columns []string
 }
 
 func (s tableShape) column(name string) (column, bool) {
@@ -261,19 +393,16 @@ func currentRelation(conn *gorm.DB, name string) (string, error) {
 	return rel[0], nil
 }
 
-// migrateTable creates table with stmt, or checks the one that exists
-// against the shape stmt would give it.
-func migrateTable(conn *gorm.DB, table, stmt string) error {
+// inspectPostgresTable checks the table that exists under table's name,
+// if any, against the shape stmt would give it.
+func inspectPostgresTable(conn *gorm.DB, table, stmt string) (*ForeignTable, error) {
 	existing, err := currentRelation(conn, table)
-	if err != nil {
-		return err
-	}
-	if existing == "" {
-		return conn.Exec(stmt).Error
+	if err != nil || existing == "" {
+		return nil, err
 	}
 	have, err := shape(conn, existing)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The shape wflog wants is the one stmt gives: build it as a temporary
 	// table and read it back, so the comparison needs no second copy of the DDL.
@@ -281,33 +410,26 @@ func migrateTable(conn *gorm.DB, table, stmt string) error {
 	loc := createTableRE.FindStringIndex(stmt)
 	temp := "CREATE TEMPORARY TABLE " + expected + " (" + stmt[loc[1]:]
 	if err := conn.Exec("DROP TABLE IF EXISTS pg_temp." + expected).Error; err != nil {
-		return err
+		return nil, err
 	}
 	if err := conn.Exec(temp).Error; err != nil {
-		return fmt.Errorf("building the expected shape of %s: %w", table, err)
+		return nil, fmt.Errorf("building the expected shape of %s: %w", table, err)
 	}
 	want, err := shape(conn, "pg_temp."+expected)
 	if dropErr := conn.Exec("DROP TABLE pg_temp." + expected).Error; err == nil {
 		err = dropErr
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if problems, dify := compareShapes(have, want); len(problems) > 0 {
-		return &SchemaError{Table: table, Problems: problems, Dify: dify}
-	}
-	return nil
+	return compareShapes(table, have, want), nil
 }
 
-// compareShapes lists how have differs from want in ways that break
-// wflog's writes or reads. Extra columns are fine when wflog's INSERTs can
-// leave them out (nullable or with a default).
-func compareShapes(have, want tableShape) (problems []string, dify bool) {
-	if v, ok := have.column("version"); ok && strings.HasPrefix(v.Type, "character varying") {
-		if _, ok := have.column("workflow_version"); !ok {
-			dify = true
-		}
-	}
+// compareShapes says how have differs from want in ways that break
+// wflog's writes or reads, or nil when it does not. Extra columns are fine
+// when wflog's INSERTs can leave them out (nullable or with a default).
+func compareShapes(table string, have, want tableShape) *ForeignTable {
+	var problems []string
 	if strings.Join(have.key, ",") != strings.Join(want.key, ",") {
 		switch {
 		case len(have.key) == 0:
@@ -336,7 +458,13 @@ func compareShapes(have, want tableShape) (problems []string, dify bool) {
 			problems = append(problems, fmt.Sprintf("column %s is NOT NULL without a default, and wflog does not write it", h.Name))
 		}
 	}
-	return problems, dify
+	for _, u := range have.unique {
+		problems = append(problems, fmt.Sprintf("its unique index %s on (%s) would refuse a second version of a row", u.name, strings.Join(u.columns, ", ")))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &ForeignTable{Table: table, Problems: problems, Dify: looksLikeDify(table, have)}
 }
 
 // migrateIndex builds an index unless a valid one of that name exists. On a

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/internal/testdb"
@@ -112,28 +115,25 @@ func migrateAtOnce(t *testing.T, dsn string, n int) {
 func TestMigrateRefusesForeignTables(t *testing.T) {
 	t.Run("Dify", func(t *testing.T) {
 		schema, dsn := testdb.Schema(t)
-		ddl, err := os.ReadFile("transfer/testdata/dify_schema.sql")
-		if err != nil {
-			t.Fatal(err)
-		}
 		db, err := wflog.Open(dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer testdb.Close(t, db)
-		if err := db.Exec(string(ddl)).Error; err != nil {
+		if err := db.Exec(difySchema(t, false)).Error; err != nil {
 			t.Fatal(err)
 		}
 		err = wflog.Migrate(context.Background(), db)
-		var se *wflog.SchemaError
-		if !errors.As(err, &se) {
-			t.Fatalf("Migrate on Dify's tables: %v, want a *SchemaError", err)
+		se := schemaError(t, err, "workflow_runs", "workflow_node_executions")
+		for _, ft := range se.Tables {
+			if !ft.Dify {
+				t.Errorf("%s not recognised as Dify's: %+v", ft.Table, ft)
+			}
 		}
-		if se.Table != "workflow_runs" || !se.Dify {
-			t.Errorf("SchemaError = %+v, want workflow_runs recognised as Dify's", se)
-		}
-		for _, want := range []string{"primary key is (id); wflog's is (id, version)", "column version is character varying(255); wflog's is bigint",
-			"missing columns: workflow_version", "wflog import"} {
+		for _, want := range []string{"Table workflow_runs (it looks like Dify's own table): its primary key is (id); wflog's is (id, version)",
+			"column version is character varying(255); wflog's is bigint", "missing columns: workflow_version",
+			"Table workflow_node_executions (it looks like Dify's own table): its primary key is (id)", "missing columns: version",
+			"2 tables exist but are not wflog's", "wflog import"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error does not say %q:\n%v", want, err)
 			}
@@ -148,12 +148,32 @@ func TestMigrateRefusesForeignTables(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := wflog.Migrate(context.Background(), db)
-		var se *wflog.SchemaError
-		if !errors.As(err, &se) || se.Table != "workflow_node_executions" || se.Dify {
-			t.Fatalf("Migrate: %v, want a *SchemaError on workflow_node_executions", err)
+		se := schemaError(t, err, "workflow_node_executions")
+		if se.Tables[0].Dify {
+			t.Errorf("a wflog table without title taken for Dify's: %v", err)
 		}
 		if want := "missing columns: title"; !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q: %v", want, err)
+		}
+		// import reads Dify's shape, not an older wflog table's.
+		if strings.Contains(err.Error(), "import") || !strings.Contains(err.Error(), "schema.sql") {
+			t.Errorf("error points at import, or not at schema.sql, for a table that is not Dify's: %v", err)
+		}
+	})
+	t.Run("EveryForeignTable", func(t *testing.T) {
+		db, _ := testdb.Open(t)
+		if err := db.Exec("ALTER TABLE workflow_runs DROP COLUMN exceptions_count").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(`ALTER TABLE workflow_node_executions ALTER COLUMN "index" TYPE text`).Error; err != nil {
+			t.Fatal(err)
+		}
+		err := wflog.Migrate(context.Background(), db)
+		schemaError(t, err, "workflow_runs", "workflow_node_executions")
+		for _, want := range []string{"missing columns: exceptions_count", "column index is text; wflog's is integer"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
 		}
 	})
 	t.Run("ExtraColumnsWithDefaultsAreFine", func(t *testing.T) {
@@ -172,6 +192,144 @@ func TestMigrateRefusesForeignTables(t *testing.T) {
 			t.Errorf("Migrate: %v, want an error saying %q", err, want)
 		}
 	})
+}
+
+// TestMigrateRefusesForeignTablesSQLite: SQLite's Migrate inspects the
+// tables it would create as PostgreSQL's does, and refuses the same way,
+// creating no index, trigger or table.
+func TestMigrateRefusesForeignTablesSQLite(t *testing.T) {
+	open := func(t *testing.T, ddl string) (*gorm.DB, error) {
+		t.Helper()
+		db, err := wflog.Open("sqlite://" + filepath.Join(t.TempDir(), "foreign.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { testdb.Close(t, db) })
+		if err := db.Exec(ddl).Error; err != nil {
+			t.Fatal(err)
+		}
+		return db, wflog.Migrate(context.Background(), db)
+	}
+	// objects lists what the file holds besides the tables ddl made.
+	objects := func(t *testing.T, db *gorm.DB) []string {
+		t.Helper()
+		var names []string
+		if err := db.Raw(`SELECT type || ' ' || name FROM sqlite_master WHERE name LIKE 'wflog%' OR name LIKE 'workflow_runs_%' OR name LIKE 'workflow_node_executions_%'
+			OR type = 'trigger' OR name NOT LIKE 'workflow%' AND name NOT LIKE 'sqlite_%' ORDER BY name`).Scan(&names).Error; err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	t.Run("Dify", func(t *testing.T) {
+		db, err := open(t, difySchema(t, true))
+		se := schemaError(t, err, "workflow_runs", "workflow_node_executions")
+		for _, ft := range se.Tables {
+			if !ft.Dify {
+				t.Errorf("%s not recognised as Dify's: %+v", ft.Table, ft)
+			}
+		}
+		for _, want := range []string{"its primary key is (id); wflog's is (id, version)", "column version is VARCHAR(255); wflog's is INTEGER",
+			"missing columns: workflow_version", "missing columns: version", "wflog import"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
+		}
+		if got := objects(t, db); len(got) != 0 {
+			t.Errorf("Migrate left %v in a file with Dify's tables", got)
+		}
+	})
+	t.Run("IDPrimaryKey", func(t *testing.T) {
+		// wflog's columns, but id alone is the key and version is text:
+		// a table that used to take indexes and triggers and then refuse
+		// the first write.
+		ddl := strings.Replace(sqliteRunsDDL(t), "PRIMARY KEY (id, version)", "UNIQUE (tenant_id, id)", 1)
+		ddl = strings.Replace(ddl, "id               TEXT      NOT NULL", "id TEXT PRIMARY KEY", 1)
+		ddl = strings.Replace(ddl, "version          INTEGER   NOT NULL", "version          TEXT", 1)
+		db, err := open(t, ddl)
+		se := schemaError(t, err, "workflow_runs")
+		if se.Tables[0].Dify {
+			t.Errorf("taken for Dify's: %v", err)
+		}
+		for _, want := range []string{"its primary key is (id); wflog's is (id, version)", "column version is TEXT; wflog's is INTEGER",
+			"(tenant_id, id) would refuse a second version", "schema_sqlite.sql"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
+		}
+		if strings.Contains(err.Error(), "import") {
+			t.Errorf("error points at import for a table that is not Dify's: %v", err)
+		}
+		if got := objects(t, db); len(got) != 0 {
+			t.Errorf("Migrate left %v beside a foreign workflow_runs", got)
+		}
+	})
+	t.Run("OtherTypes", func(t *testing.T) {
+		ddl := strings.Replace(sqliteRunsDDL(t), "version          INTEGER", "version          TEXT", 1)
+		ddl = strings.Replace(ddl, "created_at       TIMESTAMP NOT NULL", "created_at       TEXT NOT NULL", 1)
+		_, err := open(t, ddl)
+		schemaError(t, err, "workflow_runs")
+		for _, want := range []string{"column version is TEXT; wflog's is INTEGER", "column created_at is TEXT; wflog's is TIMESTAMP"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %q:\n%v", want, err)
+			}
+		}
+	})
+	t.Run("WflogsOwnTables", func(t *testing.T) {
+		db := testdb.OpenSQLite(t)
+		if err := wflog.Migrate(context.Background(), db); err != nil {
+			t.Fatalf("Migrate again on wflog's own tables: %v", err)
+		}
+	})
+}
+
+// schemaError fails the test unless err is a *SchemaError naming exactly
+// tables, in that order.
+func schemaError(t *testing.T, err error, tables ...string) *wflog.SchemaError {
+	t.Helper()
+	var se *wflog.SchemaError
+	if !errors.As(err, &se) {
+		t.Fatalf("Migrate: %v, want a *SchemaError", err)
+	}
+	var got []string
+	for _, ft := range se.Tables {
+		got = append(got, ft.Table)
+	}
+	if strings.Join(got, ",") != strings.Join(tables, ",") {
+		t.Fatalf("SchemaError names %v, want %v: %v", got, tables, err)
+	}
+	return se
+}
+
+// difySchema returns Dify's tables (transfer/testdata/dify_schema.sql), in
+// SQLite's dialect when sqlite is set.
+func difySchema(t *testing.T, sqlite bool) string {
+	t.Helper()
+	ddl, err := os.ReadFile("transfer/testdata/dify_schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(ddl)
+	if sqlite {
+		s = strings.ReplaceAll(s, "CURRENT_TIMESTAMP(0)", "CURRENT_TIMESTAMP")
+		s = strings.ReplaceAll(s, "    index INTEGER", `    "index" INTEGER`)
+	}
+	return s
+}
+
+// sqliteRunsDDL is schema_sqlite.sql's CREATE TABLE of workflow_runs.
+func sqliteRunsDDL(t *testing.T) string {
+	t.Helper()
+	ddl, err := os.ReadFile("schema_sqlite.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(ddl)
+	start := strings.Index(s, "CREATE TABLE IF NOT EXISTS workflow_runs (")
+	end := strings.Index(s[start:], ");")
+	if start < 0 || end < 0 {
+		t.Fatal("schema_sqlite.sql has no CREATE TABLE workflow_runs")
+	}
+	return s[start : start+end+2]
 }
 
 // TestMigrateIndexesConcurrently: on a table with rows, a missing index is

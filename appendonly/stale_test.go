@@ -1,9 +1,17 @@
 package appendonly_test
 
 import (
+	"bufio"
 	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +151,199 @@ func TestWritersOrderedPostgreSQL(t *testing.T) {
 	}
 	if h := history(t, dbs[0], run.ID); len(h) != saves {
 		t.Errorf("%d versions stored, want %d (one per save)", len(h), saves)
+	}
+}
+
+// staleChildEnv, when set to "DSN RUN-ID", makes the test binary a writer
+// process instead of a test run: TestStaleCopiesFromProcesses starts
+// several.
+const staleChildEnv = "WFLOG_TEST_STALE_CHILD"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(staleChildEnv); spec != "" {
+		os.Exit(staleChild(spec, os.Stdin, os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+// staleChild is one writer process, with the default (per-process) clock:
+// it loads the run once, says "loaded VERSION", and then for each line
+// "save STEPS COUNT" saves COUNT times from that same loaded copy (stale
+// once another process has saved), with total_steps STEPS, answering
+// "saved V1 V2 …" with the versions it stored, or "error …".
+func staleChild(spec string, in io.Reader, out io.Writer) int {
+	dsn, id, _ := strings.Cut(spec, " ")
+	db, err := wflog.Open(dsn)
+	if err != nil {
+		fmt.Fprintln(out, "error", err)
+		return 1
+	}
+	var loaded models.WorkflowRun
+	if err := db.First(&loaded, "id = ?", id).Error; err != nil {
+		fmt.Fprintln(out, "error", err)
+		return 1
+	}
+	fmt.Fprintln(out, "loaded", int64(loaded.Version))
+	lines := bufio.NewScanner(in)
+	for lines.Scan() {
+		var steps, count int
+		if _, err := fmt.Sscanf(lines.Text(), "save %d %d", &steps, &count); err != nil {
+			fmt.Fprintln(out, "error", err)
+			return 1
+		}
+		versions := []string{"saved"}
+		for k := range count {
+			c := loaded // the stale copy, every time
+			c.TotalSteps, c.TotalTokens = steps, int64(k)
+			if err := db.Save(&c).Error; err != nil {
+				versions = []string{"error", err.Error()}
+				break
+			}
+			versions = append(versions, strconv.FormatInt(int64(c.Version), 10))
+		}
+		fmt.Fprintln(out, strings.Join(versions, " "))
+	}
+	return 0
+}
+
+// writerProcess is a running staleChild.
+type writerProcess struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Scanner
+	stderr strings.Builder
+}
+
+// ask sends a line (none when empty) and reads the answer's words.
+func (w *writerProcess) ask(t *testing.T, line string) []string {
+	t.Helper()
+	if line != "" {
+		if _, err := fmt.Fprintln(w.in, line); err != nil {
+			t.Fatalf("writer process %d: %v", w.cmd.Process.Pid, err)
+		}
+	}
+	if !w.out.Scan() {
+		t.Fatalf("writer process %d ended: %v\n%s", w.cmd.Process.Pid, w.out.Err(), w.stderr.String())
+	}
+	words := strings.Fields(w.out.Text())
+	if len(words) == 0 || words[0] == "error" {
+		t.Fatalf("writer process %d: %s", w.cmd.Process.Pid, w.out.Text())
+	}
+	return words[1:]
+}
+
+func versionsOf(t *testing.T, words []string) []appendonly.Version {
+	t.Helper()
+	var vs []appendonly.Version
+	for _, w := range words {
+		v, err := strconv.ParseInt(w, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, appendonly.Version(v))
+	}
+	return vs
+}
+
+// TestStaleCopiesFromProcesses: what README's "How concurrent writers are
+// ordered" promises on PostgreSQL, with separate processes and their
+// default clocks (a random writer ID each), not goroutines with injected
+// clocks. Four processes load one run; a writer whose clock is a minute
+// ahead then saves it, so every loaded copy is stale. Saved one at a time,
+// each process's save is ordered after every version stored before it and
+// is the current state; saved all at once, every save succeeds under a
+// version of its own, and the greatest version is the current state.
+func TestStaleCopiesFromProcesses(t *testing.T) {
+	_, dsn := testdb.Schema(t)
+	db := testdb.OpenDSN(t, dsn) // migrated
+	run := freshRun(uuid.New())
+	if err := db.Create(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	procs := make([]*writerProcess, n)
+	for i := range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), staleChildEnv+"="+dsn+" "+run.ID.String())
+		w := &writerProcess{cmd: cmd}
+		cmd.Stderr = &w.stderr
+		var err error
+		if w.in, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.out = bufio.NewScanner(stdout)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = w
+		t.Cleanup(func() {
+			w.in.Close()
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("writer process %d: %v\n%s", i, err, w.stderr.String())
+			}
+		})
+	}
+	for i, w := range procs {
+		if v := versionsOf(t, w.ask(t, "")); v[0] != run.Version {
+			t.Fatalf("process %d loaded version %d, want %d", i, v[0], run.Version)
+		}
+	}
+	ahead := testdb.OpenDSN(t, dsn, wflog.WithClock(skewed(t, 1, time.Minute)))
+	aheadCopy := latestRun(t, ahead, run)
+	aheadCopy.Status = models.RunPaused
+	if err := ahead.Save(&aheadCopy).Error; err != nil {
+		t.Fatal(err)
+	}
+	newest, saves := aheadCopy.Version, 2
+
+	for round := 1; round <= 3*n; round++ {
+		i := (round * 3) % n // not in start order
+		v := versionsOf(t, procs[i].ask(t, fmt.Sprintf("save %d 1", round)))[0]
+		saves++
+		if v <= newest {
+			t.Fatalf("round %d: process %d saved version %d, behind the stored %d", round, i, v, newest)
+		}
+		if got := latestRun(t, db, run); got.TotalSteps != round || got.Version != v {
+			t.Fatalf("round %d: process %d saved %d, but the current state is round %d at %d", round, i, v, got.TotalSteps, got.Version)
+		}
+		newest = v
+	}
+
+	const each = 10
+	for i, w := range procs {
+		if _, err := fmt.Fprintf(w.in, "save %d %d\n", 100+i, each); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byVersion := map[appendonly.Version]int{} // the steps each save wrote
+	var greatest appendonly.Version
+	for i, w := range procs {
+		vs := versionsOf(t, w.ask(t, ""))
+		if len(vs) != each || !slices.IsSorted(vs) {
+			t.Errorf("process %d stored versions %v, want %d in the order it saved", i, vs, each)
+		}
+		for _, v := range vs {
+			if v <= newest {
+				t.Errorf("process %d stored version %d, behind the %d stored before it saved", i, v, newest)
+			}
+			if _, dup := byVersion[v]; dup {
+				t.Errorf("version %d stored twice", v)
+			}
+			byVersion[v] = 100 + i
+			greatest = max(greatest, v)
+		}
+		saves += len(vs)
+	}
+	h := history(t, db, run.ID)
+	if len(h) != saves {
+		t.Errorf("%d versions stored, want %d (one per save)", len(h), saves)
+	}
+	if got := latestRun(t, db, run); got.Version != greatest || got.TotalSteps != byVersion[greatest] {
+		t.Errorf("current = version %d (steps %d), want the greatest version %d (steps %d)", got.Version, got.TotalSteps, greatest, byVersion[greatest])
 	}
 }
 

@@ -132,3 +132,99 @@ func TestParameterLimit(t *testing.T) {
 		t.Errorf("%d runs stored (%v), want %d", stored, err, n)
 	}
 }
+
+// TestWriteTimesInRange: Save and SaveBatch refuse a time the backends
+// cannot hold faithfully (PostgreSQL's driver wraps year −2,735,881 into
+// year 186914; SQLite stores text no read can scan), naming the field and
+// the row, before anything is written: a batch with one bad row writes
+// none.
+func TestWriteTimesInRange(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, b testdb.Backend) {
+		db, _ := b.Open(t)
+		ctx := context.Background()
+		runs, nodes := repo.NewRuns(db), repo.NewNodeExecutions(db)
+		tenant, app := uuid.New(), uuid.New()
+		now := time.Now()
+		farPast := now.AddDate(0, 0, -1_000_000_000) // simulate --days 1000000000
+		farFuture := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		node := func(created time.Time) models.WorkflowNodeExecution {
+			runID := uuid.New()
+			return models.WorkflowNodeExecution{ID: uuid.New(), TenantID: tenant, AppID: app, WorkflowID: uuid.New(),
+				TriggeredFrom: models.NodeFromWorkflowRun, WorkflowRunID: &runID, Index: 1, NodeID: "n", NodeType: "llm",
+				Title: "n", Status: models.NodeSucceeded, CreatedByRole: models.CreatedByAccount, CreatedBy: uuid.New(), CreatedAt: created}
+		}
+		run := func(created time.Time) models.WorkflowRun {
+			r := newRun(tenant, app, created)
+			r.ID = uuid.New()
+			return r
+		}
+		type write struct {
+			name  string
+			id    uuid.UUID
+			field string
+			save  func() error
+		}
+		var writes []write
+		{
+			r := run(farPast)
+			writes = append(writes, write{"RunSave/created_at", r.ID, "created_at", func() error { return runs.Save(ctx, &r) }})
+		}
+		{
+			r := run(now)
+			r.FinishedAt = &farFuture
+			writes = append(writes, write{"RunSave/finished_at", r.ID, "finished_at", func() error { return runs.Save(ctx, &r) }})
+		}
+		{
+			batch := []models.WorkflowRun{run(now), run(now), run(farPast)}
+			writes = append(writes, write{"RunSaveBatch/created_at", batch[2].ID, "created_at", func() error { return runs.SaveBatch(ctx, batch) }})
+		}
+		{
+			batch := []models.WorkflowRun{run(now), run(now)}
+			batch[1].FinishedAt = &farPast
+			writes = append(writes, write{"RunSaveBatch/finished_at", batch[1].ID, "finished_at", func() error { return runs.SaveBatch(ctx, batch) }})
+		}
+		{
+			e := node(farFuture)
+			writes = append(writes, write{"NodeSave/created_at", e.ID, "created_at", func() error { return nodes.Save(ctx, &e) }})
+		}
+		{
+			e := node(now)
+			e.FinishedAt = &farPast
+			writes = append(writes, write{"NodeSave/finished_at", e.ID, "finished_at", func() error { return nodes.Save(ctx, &e) }})
+		}
+		{
+			batch := []models.WorkflowNodeExecution{node(now), node(farPast)}
+			writes = append(writes, write{"NodeSaveBatch/created_at", batch[1].ID, "created_at", func() error { return nodes.SaveBatch(ctx, batch) }})
+		}
+		{
+			batch := []models.WorkflowNodeExecution{node(now), node(now)}
+			batch[1].FinishedAt = &farFuture
+			writes = append(writes, write{"NodeSaveBatch/finished_at", batch[1].ID, "finished_at", func() error { return nodes.SaveBatch(ctx, batch) }})
+		}
+		for _, w := range writes {
+			err := w.save()
+			if err == nil || !strings.Contains(err.Error(), w.id.String()+" "+w.field) || !strings.Contains(err.Error(), "times must be in the years 1 to 9999") {
+				t.Errorf("%s: %v, want an error naming %s %s and the years allowed", w.name, err, w.id, w.field)
+			}
+		}
+		for _, m := range []any{&models.WorkflowRun{}, &models.WorkflowNodeExecution{}} {
+			var n int64
+			if err := db.Model(m).Where("app_id = ?", app).Count(&n).Error; err != nil || n != 0 {
+				t.Errorf("%T: %d rows written (%v), want none", m, n, err)
+			}
+		}
+
+		// The ends of the range are stored and read back as they were.
+		edges := []models.WorkflowRun{run(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)), run(time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC))}
+		if err := runs.SaveBatch(ctx, edges); err != nil {
+			t.Fatalf("runs at the ends of the range: %v", err)
+		}
+		fromDB := repo.NewRuns(db, repo.WithRecentWrites(0, 0))
+		for _, e := range edges {
+			got, err := fromDB.GetByID(ctx, e.ID)
+			if err != nil || !got.CreatedAt.Equal(e.CreatedAt) {
+				t.Errorf("run created %s: read back %v (%v)", e.CreatedAt, got, err)
+			}
+		}
+	})
+}

@@ -63,7 +63,7 @@ func validNode(n *models.WorkflowNodeExecution) error {
 	case !n.Status.Valid():
 		return fmt.Errorf("wflog/repo: node execution %s has status %q; want one of %v", n.ID, truncate(string(n.Status), 64), models.NodeStatuses)
 	}
-	return nil
+	return validTimes("node execution", n.ID, n.CreatedAt, n.FinishedAt)
 }
 
 // Save writes a node execution as a new version.

@@ -72,7 +72,7 @@ func validRun(run *models.WorkflowRun) error {
 	case !run.Status.Valid():
 		return fmt.Errorf("wflog/repo: run %s has status %q; want one of %v", run.ID, truncate(string(run.Status), 64), models.RunStatuses)
 	}
-	return nil
+	return validTimes("run", run.ID, run.CreatedAt, run.FinishedAt)
 }
 
 // Get returns the latest version of a run of an app, or ErrNotFound when no

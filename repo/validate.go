@@ -3,6 +3,8 @@ package repo
 import (
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // The years both backends store and read back exactly: PostgreSQL's
@@ -22,6 +24,21 @@ func validTime(name string, t time.Time) error {
 	}
 	if y := t.UTC().Year(); y < minYear || y > maxYear {
 		return fmt.Errorf("wflog/repo: %s is in the year %d; times must be in the years %d to %d", name, y, minYear, maxYear)
+	}
+	return nil
+}
+
+// validTimes checks a row's times before it is written: PostgreSQL's
+// driver wraps a time beyond its microsecond range into another year, and
+// SQLite stores text that no read can scan back, so a time outside
+// minYear…maxYear would be stored wrong rather than refused. Every row of
+// a batch is checked before any is sent.
+func validTimes(what string, id uuid.UUID, createdAt time.Time, finishedAt *time.Time) error {
+	if err := validTime(what+" "+id.String()+" created_at", createdAt); err != nil {
+		return err
+	}
+	if finishedAt != nil {
+		return validTime(what+" "+id.String()+" finished_at", *finishedAt)
 	}
 	return nil
 }

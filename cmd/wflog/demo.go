@@ -74,7 +74,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		defer closeDB(ls)
-		if err := wflog.Migrate(ctx, ls); err != nil {
+		if _, err := migrate(ctx, ls); err != nil {
 			return err
 		}
 		sides = append(sides, demoSide{name: "LogStore (emulator)", db: ls, delay: *delay})

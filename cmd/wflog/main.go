@@ -358,7 +358,7 @@ func migrated(ctx context.Context, dsn string) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := wflog.Migrate(ctx, db); err != nil {
+	if _, err := migrate(ctx, db); err != nil {
 		closeDB(db)
 		return nil, err
 	}
@@ -376,11 +376,5 @@ func runMigrate(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := migrated(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer closeDB(db)
-	fmt.Fprintf(a.stdout, "migrated %s (%s)\n", dialect.Redact(*dsn), dialect.Of(db).Backend())
-	return nil
+	return migrateCommand(ctx, a, fs, *dsn)
 }

@@ -104,7 +104,7 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 	fs.IntVar(&l.runs, "runs", 10000, "runs to write")
 	fs.IntVar(&l.versions, "versions", 3, "versions per run: running ones, then a terminal one (0: mixed realistic histories)")
 	fs.IntVar(&l.apps, "apps", 4, "apps the runs are spread over")
-	fs.IntVar(&l.days, "days", 7, "the runs are created over the last N days, ending now: today so far and the N-1 days before it (UTC), the days stats --days N shows")
+	fs.IntVar(&l.days, "days", 7, "the runs are created over the last N days, ending now: today so far and the N-1 days before it (UTC), the days stats --days N shows (at most 36500)")
 	fs.IntVar(&l.nodesPerRun, "nodes-per-run", 0, "node executions per run (each with running and finished versions)")
 	fs.IntVar(&l.payloadBytes, "payload-bytes", 500, "size of each finished run's outputs JSON")
 	fs.IntVar(&l.batch, "batch", 10000, "rows per SaveBatch call")
@@ -116,6 +116,14 @@ func runSimulate(ctx context.Context, a *app, args []string) error {
 		bound{"batch", l.batch, 1, ""}, bound{"versions", l.versions, 0, "0 mixes realistic histories"}, bound{"nodes-per-run", l.nodesPerRun, 0, ""},
 		bound{"payload-bytes", l.payloadBytes, 0, ""}); err != nil {
 		return err
+	}
+	if l.days > maxDays {
+		// The same bound as stats --days: the days a run is created over
+		// are the days stats can show, and both stay inside the years the
+		// backends store.
+		fmt.Fprintf(a.stderr, "--days %d: want at most %d\n", l.days, maxDays)
+		fs.Usage()
+		return errUsage
 	}
 	l.seed = *seed
 	l.total = l.runs

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -30,7 +31,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := wflog.Migrate(ctx, db); err != nil {
+	// An empty logstore is ready but unverified: `wflog check` it once it
+	// holds rows.
+	if err := wflog.Migrate(ctx, db); err != nil && !errors.Is(err, wflog.ErrLogStoreIndexUnverified) {
 		log.Fatal(err)
 	}
 

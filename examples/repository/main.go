@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -30,7 +31,11 @@ func main() {
 	ctx := context.Background()
 	db, err := wflog.Open(dsn)
 	check(err)
-	check(wflog.Migrate(ctx, db))
+	// An empty logstore is ready but unverified: `wflog check` it once it
+	// holds rows.
+	if err := wflog.Migrate(ctx, db); !errors.Is(err, wflog.ErrLogStoreIndexUnverified) {
+		check(err)
+	}
 	runs, nodes := repo.NewRuns(db), repo.NewNodeExecutions(db)
 	tenant, app, user := uuid.New(), uuid.New(), uuid.New()
 
