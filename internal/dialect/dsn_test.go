@@ -70,6 +70,10 @@ func TestParseErrors(t *testing.T) {
 		{"PortShapedSecret", "logstore://AKID:S3cr3t/x@host:8080/proj", "percent-encoded"},
 		{"SecretBeforeScheme", "AKID:S3cr3t@host://x", "want a URL"},
 		{"Fragment", "postgres://u:" + esc + "@db/x#frag", "'#'"},
+		{"SQLiteUnknownParam", "sqlite://u:" + esc + "@/tmp/x.db?cache=shared", "unknown parameter cache"},
+		{"SQLiteBadQuery", "sqlite://u:" + secret + "@/tmp/x.db?max_conns=%ZZ", "not valid key=value pairs"},
+		{"SQLiteAtInQuery", "sqlite://u:a?S3cr3t=%ZZ@/tmp/x.db", "'@' after the '?'"},
+		{"SQLiteBadMaxConns", "sqlite://u:" + esc + "@/tmp/x.db?max_conns=-1", "max_conns=-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +114,8 @@ func TestRedact(t *testing.T) {
 		{"x:SECRET@h://y", "x:xxxxx@h://y"},
 		{"postgres://u@db/x?sslpassword=SECRET&a=b", "postgres://u@db/x?sslpassword=xxxxx&a=b"},
 		{"host=db password='top secret' user=u", "host=db password=xxxxx user=u"},
+		{"sqlite://u:SECRET@/tmp/x.db", "sqlite://u:xxxxx@/tmp/x.db"},
+		{"sqlite3://a/b:SECRET@x.db?max_conns=2", "sqlite3://xxxxx@x.db?max_conns=2"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
@@ -120,7 +126,13 @@ func TestRedact(t *testing.T) {
 
 // TestConfigDoesNotPrintSecret: a Config can be logged with any verb.
 func TestConfigDoesNotPrintSecret(t *testing.T) {
-	cfg, err := Parse("logstore://AKID:topsecret@host/proj")
+	for _, dsn := range []string{"logstore://AKID:topsecret@host/proj", "sqlite://AKID:topsecret@host/proj.db"} {
+		t.Run(dsn[:strings.Index(dsn, ":")], func(t *testing.T) { testConfigDoesNotPrintSecret(t, dsn) })
+	}
+}
+
+func testConfigDoesNotPrintSecret(t *testing.T, dsn string) {
+	cfg, err := Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +167,14 @@ func TestScrub(t *testing.T) {
 	got := cfg.Scrub(inner)
 	if strings.Contains(got.Error(), "S3cr3t") || !errors.Is(got, inner) {
 		t.Errorf("Scrub = %q (wraps inner: %v)", got, errors.Is(got, inner))
+	}
+	// SQLite's driver may name the file, whose path holds the user info.
+	lite, err := Parse("sqlite://u:S3cr3t@/tmp/x.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lite.Scrub(errors.New("cannot open " + lite.ConnString)); strings.Contains(got.Error(), "S3cr3t") {
+		t.Errorf("Scrub = %q", got)
 	}
 	if plain := errors.New("no secret here"); cfg.Scrub(plain) != plain {
 		t.Error("Scrub changed an error without the secret")

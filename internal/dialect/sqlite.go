@@ -192,18 +192,31 @@ const noTextToTime = "_texttotime=0"
 // max_conns defaults to DefaultSQLiteMaxConns.
 func parseSQLite(dsn string) (Config, error) {
 	_, rest, _ := strings.Cut(dsn, "://")
+	// A SQLite DSN has no user or secret, but one may be written there
+	// (sqlite://u:secret@/path): Redact's rule holds for every scheme, and
+	// everything up to the last '@' stays out of messages. An '@' after
+	// the '?' would put a piece of it in the parameters, which messages
+	// name, so that is refused as for the other schemes.
+	cfg := Config{Backend: SQLite, redacted: Redact(dsn)}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if strings.Contains(rest[:at], "?") {
+			return Config{}, dsnError(dsn, "'@' after the '?': write it as %40")
+		}
+		cfg.secrets = sqliteSecrets(rest[:at])
+	}
 	path, rawQuery, _ := strings.Cut(rest, "?")
-	cfg := Config{Backend: SQLite, redacted: dsn, Path: path}
+	cfg.Path = path
 	if path == "" {
 		return Config{}, dsnError(dsn, "missing path: write sqlite:///absolute/path.db, sqlite://relative/path.db or sqlite://:memory:")
 	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Config{}, dsnError(dsn, "invalid query: "+err.Error())
+		// ParseQuery's message quotes the piece it could not read.
+		return Config{}, dsnError(dsn, "the parameters after '?' are not valid key=value pairs joined by &")
 	}
 	for k := range q {
 		if k != paramMaxConns {
-			return Config{}, dsnError(dsn, fmt.Sprintf("unknown parameter %s (a sqlite DSN accepts %s)", k, paramMaxConns))
+			return Config{}, dsnError(dsn, fmt.Sprintf("unknown parameter %s (a sqlite DSN accepts %s)", truncate(k, 40), paramMaxConns))
 		}
 	}
 	if cfg.MaxConns, err = intParam(q, paramMaxConns, 0); err != nil {
@@ -228,6 +241,19 @@ func parseSQLite(dsn string) (Config, error) {
 	v.Set("_texttotime", "0")
 	cfg.ConnString = "file:" + path + "?" + v.Encode()
 	return cfg, nil
+}
+
+// sqliteSecrets lists what Scrub removes for the user info of a SQLite
+// DSN (everything between :// and the last '@'): the whole of it, and the
+// part after its first ':'.
+func sqliteSecrets(userInfo string) []string {
+	var out []string
+	for _, s := range []string{userInfo, userInfo[strings.IndexByte(userInfo, ':')+1:]} {
+		if len(s) >= 3 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // DefaultSQLiteMaxConns is the pool size of a SQLite file database unless
