@@ -18,8 +18,8 @@ func TestParse(t *testing.T) {
 		conn         string
 		batch, conns int
 	}{
-		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?connect_timeout=10&sslmode=disable", 0, 0},
-		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?connect_timeout=10&sslmode=disable", 0, 8},
+		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?sslmode=disable&connect_timeout=10", 0, 0},
+		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?sslmode=disable&connect_timeout=10", 0, 8},
 		{"LogStoreDefaults", "logstore://AKID:pw@cn-hangzhou.log.aliyuncs.com/proj", LogStore, "postgresql://AKID:pw@cn-hangzhou.log.aliyuncs.com:5432/proj?connect_timeout=10&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
 		{"ConnectTimeout", "logstore://AKID:pw@host/proj?connect_timeout=3", LogStore, "postgresql://AKID:pw@host:5432/proj?connect_timeout=3&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
 		{"SLSScheme", "sls://AKID:pw@host:6432/proj?sslmode=disable&batch=100&max_conns=4", LogStore, "postgresql://AKID:pw@host:6432/proj?connect_timeout=10&sslmode=disable", 100, 4},
@@ -70,6 +70,10 @@ func TestParseErrors(t *testing.T) {
 		{"PortShapedSecret", "logstore://AKID:S3cr3t/x@host:8080/proj", "percent-encoded"},
 		{"SecretBeforeScheme", "AKID:S3cr3t@host://x", "want a URL"},
 		{"Fragment", "postgres://u:" + esc + "@db/x#frag", "'#'"},
+		{"RepeatedTimeZone", "postgres://u:" + esc + "@db/x?timezone=UTC&TimeZone=UTC", "parameter timezone and TimeZone given more than once"},
+		{"UnknownTimeZone", "postgres://u:" + esc + "@db/x?TimeZone=Asia/Nowhere", "unknown time zone"},
+		{"EscapedTimeZone", "postgres://u:" + esc + "@db/x?TimeZone=Etc/GMT%2B8", "give it in a key/value DSN (TimeZone=Etc/GMT+8)"},
+		{"TimeZoneShapedKey", "postgres://u:" + esc + "@db/x?app.time_zone=1", "parameter app.time_zone: gorm.io/driver/postgres would read it"},
 		{"SQLiteUnknownParam", "sqlite://u:" + esc + "@/tmp/x.db?cache=shared", "unknown parameter cache"},
 		{"SQLiteBadQuery", "sqlite://u:" + secret + "@/tmp/x.db?max_conns=%ZZ", "not valid key=value pairs"},
 		{"SQLiteAtInQuery", "sqlite://u:a?S3cr3t=%ZZ@/tmp/x.db", "'@' after the '?'"},
