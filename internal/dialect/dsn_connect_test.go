@@ -3,6 +3,8 @@ package dialect_test
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,32 @@ func TestOpenSessionSettings(t *testing.T) {
 				t.Errorf("a timestamp scans as %v, want 03:04:05 in %s", ts, tt.want)
 			}
 		})
+	}
+}
+
+// TestOpenSQLitePathAsWritten: a SQLite DSN opens the file it names, even
+// with '#' or '%' in the path (the driver reads a file: URI, where '#'
+// would end the path).
+func TestOpenSQLitePathAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"u:a#secret@x.db", "100%25.db"} {
+		gdb, err := wflog.Open("sqlite://" + dir + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gdb.Exec("CREATE TABLE t (x int)").Error; err != nil {
+			t.Fatal(err)
+		}
+		if sqlDB, err := gdb.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("sqlite://…/%s: %v; the directory holds %q", name, err, names)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -239,9 +240,17 @@ func parseSQLite(dsn string) (Config, error) {
 	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultSQLiteBusyTimeout.Milliseconds()))
 	v.Set("_txlock", "immediate")
 	v.Set("_texttotime", "0")
-	cfg.ConnString = "file:" + path + "?" + v.Encode()
+	// The driver opens a file: URI, in which '#' would end the path (and
+	// open "u:a" for sqlite://u:a#secret@/x.db) and %XX would be decoded.
+	cfg.ConnString = "file:" + sqliteURIPath.Replace(path) + "?" + v.Encode()
+	if len(cfg.secrets) > 0 {
+		cfg.secrets = append(cfg.secrets, sqliteSecrets(sqliteURIPath.Replace(rest[:strings.LastIndexByte(rest, '@')]))...)
+		sort.Slice(cfg.secrets, func(i, j int) bool { return len(cfg.secrets[i]) > len(cfg.secrets[j]) })
+	}
 	return cfg, nil
 }
+
+var sqliteURIPath = strings.NewReplacer("%", "%25", "#", "%23")
 
 // sqliteSecrets lists what Scrub removes for the user info of a SQLite
 // DSN (everything between :// and the last '@'): the whole of it, and the
