@@ -20,7 +20,7 @@ import (
 
 // uninstall drops the statistics tables and their triggers, as on a
 // database migrated before they existed.
-func uninstall(t *testing.T, db *gorm.DB) {
+func uninstall(t testing.TB, db *gorm.DB) {
 	t.Helper()
 	for _, sql := range []string{
 		`DROP TRIGGER wflog_run_stats_insert ON workflow_runs`,
