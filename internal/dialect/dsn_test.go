@@ -77,6 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"SQLiteUnknownParam", "sqlite://u:" + esc + "@/tmp/x.db?cache=shared", "unknown parameter cache"},
 		{"SQLiteBadQuery", "sqlite://u:" + secret + "@/tmp/x.db?max_conns=%ZZ", "not valid key=value pairs"},
 		{"SQLiteAtInQuery", "sqlite://u:a?S3cr3t=%ZZ@/tmp/x.db", "'@' after the '?'"},
+		{"SQLiteNUL", "sqlite://u:" + esc + "\x00@/tmp/x.db", "NUL byte"},
 		{"SQLiteBadMaxConns", "sqlite://u:" + esc + "@/tmp/x.db?max_conns=-1", "max_conns=-1"},
 	}
 	for _, tt := range tests {

@@ -210,6 +210,10 @@ func parseSQLite(dsn string) (Config, error) {
 	if path == "" {
 		return Config{}, dsnError(dsn, "missing path: write sqlite:///absolute/path.db, sqlite://relative/path.db or sqlite://:memory:")
 	}
+	if strings.IndexByte(path, 0) >= 0 {
+		// SQLite would open the path up to the NUL: another file.
+		return Config{}, dsnError(dsn, "a NUL byte in the path")
+	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		// ParseQuery's message quotes the piece it could not read.
