@@ -3,6 +3,8 @@
 -- types: uuids are text, times are fixed-width UTC text to the microsecond
 -- ('2026-11-26 08:00:00.000000', see dialect.SQLiteTime), which sorts as the
 -- times do, and is declared TIMESTAMP so the driver reads it back as a time.
+-- Triggers of rollup/schema_sqlite.sql (wflog_*_time_text_*) refuse a
+-- created_at or finished_at in any other text, from any writer.
 --
 -- Rows are append-only: every save is a new row with a greater version
 -- (nanoseconds); the row with the greatest version of an id is its current

@@ -1,8 +1,11 @@
 package wflog
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,12 +42,47 @@ var registerSQLiteDay = sync.OnceValue(func() error {
 // sqliteDialector is GORM's dialector for a sqlite:// DSN: the pure-Go
 // driver modernc.org/sqlite (no cgo, so cross-compiles and go install keep
 // working), behind the dialect's wrapper that stores times as fixed-width
-// UTC text.
+// UTC text. Each connection keeps its statements prepared
+// (dialect.CacheSQLiteStatements): a Save then runs the statistics
+// triggers without compiling them again.
 func sqliteDialector(cfg dialect.Config) (gorm.Dialector, error) {
 	if err := registerSQLiteDay(); err != nil {
 		return nil, fmt.Errorf("wflog: registering %s with SQLite: %w", dialect.SQLiteDayFunction, err)
 	}
-	return dialect.SQLiteDialector(sqlite.Open(cfg.ConnString)), nil
+	connector, err := moderncsqlite.NewConnector(sqliteDriverDSN(cfg.ConnString))
+	if err != nil {
+		return nil, fmt.Errorf("wflog: opening %s: %w", cfg, err)
+	}
+	pool := sql.OpenDB(dialect.CacheSQLiteStatements(connector, dialect.SQLiteStatementCache))
+	return dialect.SQLiteDialector(sqlite.New(sqlite.Config{Conn: pool})), nil
+}
+
+// sqliteDriverDSN is conn with the driver parameters libtnb/sqlite adds to
+// a DSN it opens itself, where they are missing: wflog opens the pool
+// itself (to wrap its connections), and the driver should read and write
+// times as it did when libtnb/sqlite opened it.
+func sqliteDriverDSN(conn string) string {
+	path, query, _ := strings.Cut(conn, "?")
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		return conn // the driver reports it
+	}
+	add := func(k, val string) {
+		if !v.Has(k) {
+			query += "&" + k + "=" + val
+		}
+	}
+	add("_texttotime", "1")
+	add("_inttotime", "1")
+	add("_time_format", "sqlite")
+	busy := v.Has("_busy_timeout") || v.Has("_timeout")
+	for _, p := range v["_pragma"] {
+		busy = busy || strings.Contains(strings.ToLower(p), "busy_timeout")
+	}
+	if !busy {
+		add("_busy_timeout", "5000")
+	}
+	return path + "?" + strings.TrimPrefix(query, "&")
 }
 
 // sqlitePoolDialector is GORM's SQLite dialector over a pool the caller

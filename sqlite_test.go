@@ -2,7 +2,9 @@ package wflog_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	moderncsqlite "modernc.org/sqlite"
 
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/internal/dialect"
@@ -200,4 +204,91 @@ func TestSQLiteDSN(t *testing.T) {
 	if err := db.Model(&models.WorkflowRun{}).Count(&n).Error; err != nil || n != 0 {
 		t.Errorf("count on a fresh :memory: database: %d, %v", n, err)
 	}
+}
+
+// TestSQLiteStatementCache: as wflog.Open opens SQLite (a file, :memory:,
+// and so wflogtest.SQLite), a connection keeps what Save ran prepared
+// once Save has returned, so the next Save does not compile the
+// statistics triggers again; and the kept statements do not change what
+// is stored.
+func TestSQLiteStatementCache(t *testing.T) {
+	ctx := context.Background()
+	openMigrated := func(t *testing.T, dsn string) *gorm.DB {
+		db, err := wflog.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if s, err := db.DB(); err == nil {
+				_ = s.Close()
+			}
+		})
+		if err := wflog.Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	for name, open := range map[string]func(t *testing.T) *gorm.DB{
+		"File": func(t *testing.T) *gorm.DB {
+			return openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "wflog.db"))
+		},
+		"Memory":    func(t *testing.T) *gorm.DB { return openMigrated(t, "sqlite://:memory:") },
+		"wflogtest": func(t *testing.T) *gorm.DB { return wflogtest.SQLite(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			runs := repo.NewRuns(db)
+			run := models.WorkflowRun{TenantID: uuid.New(), AppID: uuid.New(), WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
+				TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "1", Status: models.RunRunning,
+				CreatedByRole: models.CreatedByAccount, CreatedBy: uuid.New(), CreatedAt: time.Now()}
+			for _, status := range []models.RunStatus{models.RunRunning, models.RunSucceeded} {
+				run.Status = status
+				if err := runs.Save(ctx, &run); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := statementMemory(t, db); n == 0 {
+				t.Error("no statement is kept prepared after Save")
+			}
+			got, err := runs.Get(ctx, run.TenantID, run.AppID, run.ID)
+			if err != nil || got.Status != models.RunSucceeded || got.Version != run.Version {
+				t.Fatalf("Get = %+v, %v; want version %d, succeeded", got, err, run.Version)
+			}
+			c, err := runs.CountByStatus(ctx, repo.CountRuns{TenantID: run.TenantID, AppID: run.AppID})
+			if err != nil || c.Total != 1 || c.ByStatus[models.RunSucceeded] != 1 {
+				t.Errorf("CountByStatus = %+v, %v; want one succeeded run", c, err)
+			}
+		})
+	}
+}
+
+// statementMemory is the memory the prepared statements of db's (one)
+// connection hold while none is running (SQLITE_DBSTATUS_STMT_USED).
+func statementMemory(t *testing.T, db *gorm.DB) int {
+	t.Helper()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sqlDB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var used int
+	err = conn.Raw(func(dc any) error {
+		if w, ok := dc.(interface{ Unwrap() driver.Conn }); ok {
+			dc = w.Unwrap()
+		}
+		s, ok := dc.(moderncsqlite.DBStatus)
+		if !ok {
+			return fmt.Errorf("%T has no DBStatus", dc)
+		}
+		used, _, err = s.Status(moderncsqlite.DBStatusStmtUsed, false)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return used
 }

@@ -106,7 +106,7 @@ func OpenContext(ctx context.Context, dsn string, opts ...Option) (*gorm.DB, err
 			return nil, err
 		}
 	default:
-		dialector = postgres.New(postgres.Config{DSN: cfg.ConnString})
+		dialector = postgres.New(postgres.Config{DSN: cfg.ConnString, OptionOpenDB: dialect.PostgresPoolOptions()})
 	}
 	db, err := open(ctx, dialector, dialect.New(cfg), opts)
 	if err != nil {

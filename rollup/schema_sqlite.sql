@@ -12,6 +12,7 @@
 --   @am(t)      the bit of t's bucket among the day's buckets 0-47, or 0
 --   @pm(t)      the bit of t's bucket among the day's buckets 48-95, or 0
 --   @next(t)    the start of the bucket after @bucket(t)
+--   @canonical(t) whether t is text of exactly that form (the guards)
 -- Booleans are 0 and 1.
 
 CREATE TABLE IF NOT EXISTS wflog_run_state (
@@ -65,6 +66,39 @@ CREATE TABLE IF NOT EXISTS wflog_run_users (
     pm             INTEGER   NOT NULL,
     PRIMARY KEY (tenant_id, app_id, finished, day, triggered_from, created_by)
 ) WITHOUT ROWID;
+
+-- Every writer's times in wflog's one text: the triggers below cut buckets
+-- and days out of created_at by position, and reads compare created_at and
+-- finished_at as text (ranges, keyset pages, the covering indexes), which
+-- is right only while every row holds the text wflog writes. Another
+-- writer's valid time in another form ('2026-01-02T03:04:05Z',
+-- '2026-01-02 03:04:05+08:00', no or fewer fraction digits) would be
+-- counted in the wrong bucket and sorted out of order, silently, and the
+-- recomputation of rollup.Verify would agree with it; so it is refused
+-- instead, with the form to use. BEFORE triggers rather than CHECK
+-- constraints: SQLite cannot add a constraint to an existing table, and
+-- these reach files created before them at the next wflog.Migrate.
+-- @canonical(t) is wflog's text: 'YYYY-MM-DD HH:MM:SS.ffffff', UTC, a
+-- real date and time.
+CREATE TRIGGER IF NOT EXISTS wflog_runs_time_text_insert BEFORE INSERT ON workflow_runs FOR EACH ROW
+WHEN NOT @canonical(NEW.created_at) OR (NEW.finished_at IS NOT NULL AND NOT @canonical(NEW.finished_at)) BEGIN
+    SELECT RAISE(ABORT, 'wflog: workflow_runs.created_at and finished_at must be UTC text of the form ''2006-01-02 15:04:05.000000'' (six fraction digits, no T, no zone), as wflog writes them');
+END;
+
+CREATE TRIGGER IF NOT EXISTS wflog_runs_time_text_update BEFORE UPDATE OF created_at, finished_at ON workflow_runs FOR EACH ROW
+WHEN NOT @canonical(NEW.created_at) OR (NEW.finished_at IS NOT NULL AND NOT @canonical(NEW.finished_at)) BEGIN
+    SELECT RAISE(ABORT, 'wflog: workflow_runs.created_at and finished_at must be UTC text of the form ''2006-01-02 15:04:05.000000'' (six fraction digits, no T, no zone), as wflog writes them');
+END;
+
+CREATE TRIGGER IF NOT EXISTS wflog_node_executions_time_text_insert BEFORE INSERT ON workflow_node_executions FOR EACH ROW
+WHEN NOT @canonical(NEW.created_at) OR (NEW.finished_at IS NOT NULL AND NOT @canonical(NEW.finished_at)) BEGIN
+    SELECT RAISE(ABORT, 'wflog: workflow_node_executions.created_at and finished_at must be UTC text of the form ''2006-01-02 15:04:05.000000'' (six fraction digits, no T, no zone), as wflog writes them');
+END;
+
+CREATE TRIGGER IF NOT EXISTS wflog_node_executions_time_text_update BEFORE UPDATE OF created_at, finished_at ON workflow_node_executions FOR EACH ROW
+WHEN NOT @canonical(NEW.created_at) OR (NEW.finished_at IS NOT NULL AND NOT @canonical(NEW.finished_at)) BEGIN
+    SELECT RAISE(ABORT, 'wflog: workflow_node_executions.created_at and finished_at must be UTC text of the form ''2006-01-02 15:04:05.000000'' (six fraction digits, no T, no zone), as wflog writes them');
+END;
 
 -- A new version: it moves its run's counts from what the run was to what it
 -- is when it is newer than the state (as its latest version, and, when

@@ -36,7 +36,7 @@ func updateTrigger(script string) string {
 		body + strings.ReplaceAll(body, "OLD.", "NEW.") + "END;\n"
 }
 
-var sqliteMacro = regexp.MustCompile(`@(bucket|day|date|am|pm|next)\(([\w.]+)\)`)
+var sqliteMacro = regexp.MustCompile(`@(bucket|day|date|am|pm|next|canonical)\(([\w.]+)\)`)
 
 // expandSQLite replaces the macros schema_sqlite.sql documents. Times are
 // dialect.SQLiteTimeLayout text: 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC.
@@ -46,6 +46,10 @@ func expandSQLite(sql string) string {
 		return sqliteTimeExpr(p[1], p[2])
 	})
 }
+
+// canonicalGlob matches dialect.SQLiteTimeLayout's text, character by
+// character.
+const canonicalGlob = `[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]`
 
 func sqliteTimeExpr(macro, t string) string {
 	bit := `(CAST(substr(` + t + `, 12, 2) AS INTEGER) * 4 + CAST(substr(` + t + `, 15, 2) AS INTEGER) / 15)`
@@ -63,6 +67,11 @@ func sqliteTimeExpr(macro, t string) string {
 		return `(CASE WHEN ` + bit + ` >= 48 THEN 1 << (` + bit + ` - 48) ELSE 0 END)`
 	case "next":
 		return `strftime('%Y-%m-%d %H:%M:00.000000', ` + bucket + `, '+15 minutes')`
+	case "canonical":
+		// The digits and separators in place, and a real date and time:
+		// datetime() reads the text and writes it back the same only if so
+		// (2026-02-30 comes back as 2026-03-02, 24:00:00 not at all).
+		return `(typeof(` + t + `) = 'text' AND ` + t + ` GLOB '` + canonicalGlob + `' AND datetime(` + t + `) = substr(` + t + `, 1, 19))`
 	}
 	panic("rollup: unknown macro @" + macro)
 }
@@ -122,6 +131,9 @@ func rebuildSQLite(ctx context.Context, db *gorm.DB) error {
 		if !ok {
 			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
+		if err := checkTimeText(tx); err != nil {
+			return err
+		}
 		return fillSQLite(tx)
 	})
 	if err != nil {
@@ -129,6 +141,47 @@ func rebuildSQLite(ctx context.Context, db *gorm.DB) error {
 	}
 	return nil
 }
+
+// checkTimeText refuses a workflow_runs whose times are not all wflog's
+// text: another writer's, stored before the guards of schema_sqlite.sql
+// existed (or with them dropped). The triggers and the recomputation cut
+// buckets out of the text by the same positions, so they would agree on
+// wrong answers, and no comparison of the two could notice.
+func checkTimeText(tx *gorm.DB) error {
+	bad := expandSQLite(`NOT @canonical(created_at) OR (finished_at IS NOT NULL AND NOT @canonical(finished_at))`)
+	var n int64
+	if err := tx.Raw(`SELECT count(*) FROM workflow_runs WHERE ` + bad).Scan(&n).Error; err != nil {
+		return fmt.Errorf("looking for times not in wflog's text: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	var e struct {
+		ID                    string
+		Version               int64
+		CreatedAt, FinishedAt *string
+	}
+	if err := tx.Raw(`SELECT id, version, CAST(created_at AS TEXT) AS created_at, CAST(finished_at AS TEXT) AS finished_at FROM workflow_runs WHERE ` + bad + ` LIMIT 1`).
+		Scan(&e).Error; err != nil {
+		return fmt.Errorf("looking for times not in wflog's text: %w", err)
+	}
+	show := func(s *string) string {
+		if s == nil {
+			return "NULL"
+		}
+		return fmt.Sprintf("%q", *s)
+	}
+	return fmt.Errorf("%w: %d versions of workflow_runs, such as run %s version %d (created_at %s, finished_at %s); "+
+		"another writer stored them, and the statistics tables and time ranges misplace them. Rewrite them as UTC text "+
+		"(UPDATE workflow_runs SET created_at = strftime('%%Y-%%m-%%d %%H:%%M:%%f000', created_at) WHERE …, and the same for finished_at), "+
+		"then rebuild the tables (wflog stats --rebuild)", ErrTimeText, n, e.ID, e.Version, show(e.CreatedAt), show(e.FinishedAt))
+}
+
+// ErrTimeText is wrapped by Verify's and Rebuild's errors on SQLite when
+// workflow_runs holds a time that is not wflog's text
+// ('2006-01-02 15:04:05.000000', UTC): one that the guards of
+// schema_sqlite.sql would now refuse, stored before they existed.
+var ErrTimeText = errors.New("times not in wflog's text")
 
 // What each derived table should hold, computed from workflow_runs alone
 // (SQLite's form of the expected* queries: max() picks the row its bare
@@ -195,6 +248,9 @@ func verifySQLite(ctx context.Context, db *gorm.DB) (Difference, error) {
 		}
 		if !ok {
 			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+		}
+		if err := checkTimeText(tx); err != nil {
+			return err
 		}
 		checks := []struct {
 			into       *int64

@@ -2,6 +2,7 @@ package rollup_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
+	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/internal/testdb"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
@@ -325,4 +328,114 @@ func TestSQLiteCompact(t *testing.T) {
 		t.Fatalf("Compact = %v, %v", done, err)
 	}
 	mustMatch(t, db)
+}
+
+// foreignTimes are valid times in text other than wflog's: what another
+// writer (the sqlite3 shell, database/sql with its own formatting) might
+// store.
+var foreignTimes = []string{
+	"2026-01-02T03:04:05Z",
+	"2026-01-02T03:04:05.123456Z",
+	"2026-01-02 03:04:05+08:00",
+	"2026-01-02 03:04:05",
+	"2026-01-02 03:04:05.123",
+	"2026-01-02 03:04:05.1234567",
+	"2026-02-30 03:04:05.000000", // no such day: SQLite reads it as March 2nd
+}
+
+// foreignRun is a plain INSERT of a version of run id at created and
+// finished (nil for none), as another writer would send it.
+func foreignRun(t *testing.T, db *gorm.DB, id uuid.UUID, version int64, created string, finished any) error {
+	t.Helper()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := uuid.MustParse("22222222-2222-4222-8222-222222222222")
+	_, err = sqlDB.Exec(`INSERT INTO workflow_runs (id, version, tenant_id, app_id, workflow_id, type, triggered_from, workflow_version,
+		status, elapsed_time, total_tokens, total_steps, exceptions_count, created_by_role, created_by, created_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, 'workflow', 'app-run', '1', 'succeeded', 0, 10, 1, 0, 'end_user', ?, ?, ?)`,
+		id.String(), version, app.String(), app.String(), app.String(), app.String(), created, finished)
+	return err
+}
+
+// TestSQLiteForeignTimeText: a row another writer inserts, or updates,
+// with a time in any text but wflog's is refused with an error that says
+// which form to use; in wflog's text it is counted where it belongs.
+func TestSQLiteForeignTimeText(t *testing.T) {
+	db := testdb.OpenDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "wflog.db"))
+	const canonical = "2026-01-02 03:04:05.000000"
+	for _, text := range foreignTimes {
+		for _, c := range []struct {
+			column            string
+			created, finished any
+		}{{"created_at", text, nil}, {"finished_at", canonical, text}} {
+			err := foreignRun(t, db, uuid.New(), 1, fmt.Sprint(c.created), c.finished)
+			if err == nil || !strings.Contains(err.Error(), "must be UTC text of the form '2006-01-02 15:04:05.000000'") {
+				t.Errorf("INSERT with %s %q = %v; want the guard's error", c.column, text, err)
+			}
+		}
+	}
+	if err := db.Exec(`INSERT INTO workflow_node_executions (id, version, tenant_id, app_id, workflow_id, triggered_from, "index", node_id, node_type, title,
+		status, elapsed_time, created_by_role, created_by, created_at) VALUES ('n', 1, 't', 'a', 'w', 'app-run', 1, 'n', 'llm', 'x', 'succeeded', 0, 'end_user', 'u', ?)`,
+		foreignTimes[0]).Error; err == nil || !strings.Contains(err.Error(), "workflow_node_executions.created_at") {
+		t.Errorf("INSERT of a node execution with created_at %q = %v; want the guard's error", foreignTimes[0], err)
+	}
+
+	id := uuid.New()
+	if err := foreignRun(t, db, id, 1, canonical, canonical); err != nil {
+		t.Fatalf("INSERT in wflog's text: %v", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM wflog_run_buckets WHERE bucket = '2026-01-02 03:00:00.000000' AND runs = 1`); n != 2 {
+		t.Errorf("%d bucket rows (all, finished) for the 03:00 bucket, want 2", n)
+	}
+	if err := db.Exec(`UPDATE workflow_runs SET created_at = ? WHERE id = ?`, foreignTimes[2], id.String()).Error; err == nil ||
+		!strings.Contains(err.Error(), "must be UTC text") {
+		t.Errorf("UPDATE to created_at %q = %v; want the guard's error", foreignTimes[2], err)
+	}
+	mustMatch(t, db)
+}
+
+// TestSQLiteTimeTextOldFile: a file from before the guards (they are
+// dropped here, which leaves the schema as it was) may hold another
+// writer's times. Verify and Rebuild say so instead of agreeing with the
+// triggers' misplaced counts; Migrate adds the guards; the rewrite that
+// Verify's error suggests puts the run in its bucket.
+func TestSQLiteTimeTextOldFile(t *testing.T) {
+	path := "sqlite://" + filepath.Join(t.TempDir(), "wflog.db")
+	db := testdb.OpenDSN(t, path)
+	ctx := context.Background()
+	for _, g := range []string{"wflog_runs_time_text_insert", "wflog_runs_time_text_update", "wflog_node_executions_time_text_insert", "wflog_node_executions_time_text_update"} {
+		if err := db.Exec(`DROP TRIGGER ` + g).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := uuid.New()
+	// 03:04:05 at +08:00 is 19:04:05 UTC the day before.
+	if err := foreignRun(t, db, id, 1, "2026-01-02 03:04:05+08:00", nil); err != nil {
+		t.Fatalf("INSERT without the guards: %v", err)
+	}
+	if _, err := rollup.Verify(ctx, db); !errors.Is(err, rollup.ErrTimeText) || !strings.Contains(err.Error(), id.String()) {
+		t.Fatalf("Verify = %v; want ErrTimeText naming run %s", err, id)
+	}
+	if err := rollup.Rebuild(ctx, db); !errors.Is(err, rollup.ErrTimeText) {
+		t.Fatalf("Rebuild = %v; want ErrTimeText", err)
+	}
+
+	if err := wflog.Migrate(ctx, db); err != nil {
+		t.Fatalf("Migrate on the old file: %v", err)
+	}
+	if err := foreignRun(t, db, uuid.New(), 1, "2026-01-02T03:04:05Z", nil); err == nil {
+		t.Error("after Migrate, INSERT of another writer's time succeeded")
+	}
+	if err := db.Exec(`UPDATE workflow_runs SET created_at = strftime('%Y-%m-%d %H:%M:%f000', created_at) WHERE id = ?`, id.String()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := rollup.Rebuild(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	mustMatch(t, db)
+	if n := count(t, db, `SELECT count(*) FROM wflog_run_buckets WHERE bucket = '2026-01-01 19:00:00.000000' AND runs = 1 AND finished = 0`); n != 1 {
+		t.Errorf("the rewritten run is not in the 19:00 UTC bucket of January 1st (%d rows)", n)
+	}
 }

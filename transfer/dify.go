@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -147,6 +148,22 @@ type difyPage[T any] struct {
 	last    uuid.UUID
 }
 
+// add appends a row read, with id its id and invalid why it is refused.
+func (p *difyPage[T]) add(row T, id uuid.UUID, invalid string) {
+	p.rows = append(p.rows, row)
+	p.invalid = append(p.invalid, invalid)
+	p.last = id
+}
+
+// finishedUTC is Dify's naive finished_at read as UTC; nil while running.
+func finishedUTC(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
 type difyReader[T any] func(tx *gorm.DB, f Filter, after uuid.UUID, limit int) (difyPage[T], error)
 
 func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T], read difyReader[T], opts ImportOptions, limit int,
@@ -203,6 +220,10 @@ func importTable[T any](ctx context.Context, src *gorm.DB, t *target, tb table[T
 // workflow_runs and workflow_node_executions: the columns Import reads,
 // with "version" a string.
 func CheckDify(db *gorm.DB) error {
+	// Dify's columns, not the models': its "version" is the workflow's
+	// version string (wflog's workflow_version), it has no wflog version,
+	// and readDifyRuns and readDifyNodes read these by hand (coalescing
+	// Dify's nullable counters) rather than through GORM's schema.
 	want := map[string][]string{
 		Runs: {"id", "tenant_id", "app_id", "workflow_id", "type", "triggered_from", "version", "graph", "inputs", "outputs", "status",
 			"error", "elapsed_time", "total_tokens", "total_steps", "exceptions_count", "created_by_role", "created_by", "created_at", "finished_at"},
@@ -291,15 +312,9 @@ func readDifyRuns(tx *gorm.DB, f Filter, after uuid.UUID, limit int) (difyPage[m
 			return p, err
 		}
 		r.TotalSteps, r.ExceptionsCount = int(totalSteps), int(exceptions)
-		r.CreatedAt = r.CreatedAt.UTC()
-		if finished.Valid {
-			t := finished.Time.UTC()
-			r.FinishedAt = &t
-		}
+		r.CreatedAt, r.FinishedAt = r.CreatedAt.UTC(), finishedUTC(finished)
 		r.Version = VersionOf(r.CreatedAt, r.FinishedAt)
-		p.rows = append(p.rows, r)
-		p.invalid = append(p.invalid, invalidRun(&r))
-		p.last = r.ID
+		p.add(r, r.ID, invalidRun(&r))
 	}
 	return p, rows.Err()
 }
@@ -329,15 +344,9 @@ func readDifyNodes(tx *gorm.DB, f Filter, after uuid.UUID, limit int) (difyPage[
 		if runID.Valid {
 			n.WorkflowRunID = &runID.UUID
 		}
-		n.CreatedAt = n.CreatedAt.UTC()
-		if finished.Valid {
-			t := finished.Time.UTC()
-			n.FinishedAt = &t
-		}
+		n.CreatedAt, n.FinishedAt = n.CreatedAt.UTC(), finishedUTC(finished)
 		n.Version = VersionOf(n.CreatedAt, n.FinishedAt)
-		p.rows = append(p.rows, n)
-		p.invalid = append(p.invalid, invalidNode(&n))
-		p.last = n.ID
+		p.add(n, n.ID, invalidNode(&n))
 	}
 	return p, rows.Err()
 }
@@ -351,32 +360,30 @@ var (
 	creatorRoles  = []models.CreatorRole{models.CreatedByAccount, models.CreatedByEndUser}
 )
 
-const errUnknownEnum = "%s %q is not one of %v"
-
 func invalidRun(r *models.WorkflowRun) string {
-	switch {
-	case !r.Status.Valid():
-		return fmt.Sprintf(errUnknownEnum, "status", r.Status, models.RunStatuses)
-	case !slices.Contains(workflowTypes, r.Type):
-		return fmt.Sprintf(errUnknownEnum, "type", r.Type, workflowTypes)
-	case !slices.Contains(runTriggers, r.TriggeredFrom):
-		return fmt.Sprintf(errUnknownEnum, "triggered_from", r.TriggeredFrom, runTriggers)
-	case !slices.Contains(creatorRoles, r.CreatedByRole):
-		return fmt.Sprintf(errUnknownEnum, "created_by_role", r.CreatedByRole, creatorRoles)
-	}
-	return ""
+	return cmp.Or(
+		notOneOf("status", r.Status, models.RunStatuses),
+		notOneOf("type", r.Type, workflowTypes),
+		notOneOf("triggered_from", r.TriggeredFrom, runTriggers),
+		notOneOf("created_by_role", r.CreatedByRole, creatorRoles),
+	)
 }
 
 func invalidNode(n *models.WorkflowNodeExecution) string {
-	switch {
-	case !n.Status.Valid():
-		return fmt.Sprintf(errUnknownEnum, "status", n.Status, models.NodeStatuses)
-	case !slices.Contains(nodeTriggers, n.TriggeredFrom):
-		return fmt.Sprintf(errUnknownEnum, "triggered_from", n.TriggeredFrom, nodeTriggers)
-	case !slices.Contains(creatorRoles, n.CreatedByRole):
-		return fmt.Sprintf(errUnknownEnum, "created_by_role", n.CreatedByRole, creatorRoles)
+	return cmp.Or(
+		notOneOf("status", n.Status, models.NodeStatuses),
+		notOneOf("triggered_from", n.TriggeredFrom, nodeTriggers),
+		notOneOf("created_by_role", n.CreatedByRole, creatorRoles),
+	)
+}
+
+// notOneOf is why a row is refused when its column holds v, a value wflog
+// does not know; "" when v is one of allowed.
+func notOneOf[T ~string](column string, v T, allowed []T) string {
+	if slices.Contains(allowed, v) {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf("%s %q is not one of %v", column, v, allowed)
 }
 
 // idLookup is how many ids one query of missingByID asks for.

@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 
 	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/models"
@@ -99,10 +101,10 @@ type (
 // table describes one of wflog's tables to the generic code.
 type table[T any] struct {
 	name    string
-	columns []string // COPY order; TestColumns checks it against the model
+	columns []string // the model's, in COPY order (modelColumns)
+	key     func(*T) key
 	// row gives a row's values in columns' order, typed as pgx's COPY
-	// encodes them fastest.
-	key func(*T) key
+	// encodes them fastest; TestColumns checks the order.
 	row func(*T) []any
 	// scan reads a row of the columns, in their order, into a model.
 	scan   func(pgx.Rows, *T) error
@@ -111,11 +113,9 @@ type table[T any] struct {
 }
 
 var runTable = table[models.WorkflowRun]{
-	name: Runs,
-	columns: []string{"id", "version", "tenant_id", "app_id", "workflow_id", "type", "triggered_from", "workflow_version",
-		"graph", "inputs", "outputs", "status", "error", "elapsed_time", "total_tokens", "total_steps", "exceptions_count",
-		"created_by_role", "created_by", "created_at", "finished_at"},
-	key: func(r *models.WorkflowRun) key { return key{r.CreatedAt, r.ID, int64(r.Version)} },
+	name:    Runs,
+	columns: modelColumns(&models.WorkflowRun{}),
+	key:     func(r *models.WorkflowRun) key { return key{r.CreatedAt, r.ID, int64(r.Version)} },
 	row: func(r *models.WorkflowRun) []any {
 		return []any{[16]byte(r.ID), int64(r.Version), [16]byte(r.TenantID), [16]byte(r.AppID), [16]byte(r.WorkflowID), string(r.Type), string(r.TriggeredFrom), r.WorkflowVersion,
 			r.Graph, r.Inputs, r.Outputs, string(r.Status), r.Error, r.ElapsedTime, r.TotalTokens, int64(r.TotalSteps), int64(r.ExceptionsCount),
@@ -132,11 +132,9 @@ var runTable = table[models.WorkflowRun]{
 }
 
 var nodeTable = table[models.WorkflowNodeExecution]{
-	name: NodeExecutions,
-	columns: []string{"id", "version", "tenant_id", "app_id", "workflow_id", "triggered_from", "workflow_run_id", "index",
-		"predecessor_node_id", "node_execution_id", "node_id", "node_type", "title", "inputs", "process_data", "outputs",
-		"execution_metadata", "status", "error", "elapsed_time", "created_by_role", "created_by", "created_at", "finished_at"},
-	key: func(n *models.WorkflowNodeExecution) key { return key{n.CreatedAt, n.ID, int64(n.Version)} },
+	name:    NodeExecutions,
+	columns: modelColumns(&models.WorkflowNodeExecution{}),
+	key:     func(n *models.WorkflowNodeExecution) key { return key{n.CreatedAt, n.ID, int64(n.Version)} },
 	row: func(n *models.WorkflowNodeExecution) []any {
 		return []any{[16]byte(n.ID), int64(n.Version), [16]byte(n.TenantID), [16]byte(n.AppID), [16]byte(n.WorkflowID), string(n.TriggeredFrom), optionalUUID(n.WorkflowRunID), int64(n.Index),
 			n.PredecessorNodeID, n.NodeExecutionID, n.NodeID, n.NodeType, n.Title, n.Inputs, n.ProcessData, n.Outputs,
@@ -156,6 +154,18 @@ var nodeTable = table[models.WorkflowNodeExecution]{
 	},
 	status: func(n *models.WorkflowNodeExecution) string { return string(n.Status) },
 	tokens: func(*models.WorkflowNodeExecution) int64 { return 0 },
+}
+
+// modelColumns are the columns GORM maps model to, in the order of its
+// fields: what Copy reads and COPY writes. row and scan list the values in
+// that order by hand, for speed: TestColumns checks row's order, and the
+// integration tests' copies, compared field by field, check scan's.
+func modelColumns(model any) []string {
+	s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic(fmt.Sprintf("transfer: parsing %T: %v", model, err))
+	}
+	return s.DBNames
 }
 
 // optionalUUID gives COPY a uuid as pgx encodes it directly ([16]byte):

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -26,7 +25,7 @@ import (
 func runBench(ctx context.Context, a *app, args []string) error {
 	fs, dsn := a.flags("bench", "[flags]")
 	s := benchSet{versions: 3, start: benchStart}
-	fs.IntVar(&s.runs, "runs", 1_000_000, "runs in the data set (each with --versions versions)")
+	fs.IntVar(&s.runs, "runs", 1_000_000, fmt.Sprintf("runs in the data set (each with %d versions)", s.versions))
 	fs.IntVar(&s.apps, "apps", 20, "apps the runs are spread over; the first is measured")
 	fs.IntVar(&s.days, "days", 30, "days the runs are spread over")
 	fs.IntVar(&s.payload, "payload-bytes", 500, "size of each finished run's outputs JSON")
@@ -133,13 +132,8 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintln(a.stderr, "wflog and the baseline agree on every answer; measuring")
 	rep := report{title: fmt.Sprintf("wflog bench: %d runs × %d versions, %d apps (%d runs per app), %d days, %d-byte outputs", s.runs, s.versions, s.apps, (s.runs+s.apps-1)/s.apps, s.days, s.payload)}
-	for _, p := range b.pairs() {
-		r, err := measure(ctx, p, *warmup, *rounds)
-		if err != nil {
-			return err
-		}
-		rep.queries = append(rep.queries, r)
-		fmt.Fprintf(a.stderr, "  %-44s %9s vs %9s\n", p.name, short(r.libTimes.median()), short(r.baseTimes.median()))
+	if rep.queries, err = measureAll(ctx, b.pairs(), *warmup, *rounds, a.stderr); err != nil {
+		return err
 	}
 	if rep.ingest, rep.indexes, err = b.ingest(ctx, admin, *dsn, *ingestRows, *warmup, *rounds, a.stderr); err != nil {
 		return err
@@ -159,19 +153,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	}
 	rep.notes = append(rep.notes, b.storage(ctx), b.machine(ctx))
 	rep.write(a.stdout)
-	if *markdown != "" {
-		f, err := os.Create(*markdown)
-		if err != nil {
-			return err
-		}
-		md := rep
-		md.markdown = true
-		md.write(f)
-		if err := f.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rep.writeMarkdown(*markdown)
 }
 
 // maxIngestRows is the default ingest batch.
@@ -301,12 +283,6 @@ func counts(cs []repo.DailyCount) map[string]float64 {
 // checkAgreement asks wflog and the baseline the same questions once and
 // refuses to measure if any answer differs: a faster wrong answer is no result.
 func (b *bench) checkAgreement(ctx context.Context) error {
-	check := func(name string, lib, base any) error {
-		if !reflect.DeepEqual(lib, base) {
-			return fmt.Errorf("%s: wflog and the baseline disagree:\n  wflog    %v\n  baseline %v", name, lib, base)
-		}
-		return nil
-	}
 	// The pre-aggregated tables and the scan, on every statistic, both modes.
 	for _, finished := range []bool{false, true} {
 		s := b.stats
@@ -319,7 +295,7 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := check("statistics (tables vs scan, finished only "+fmt.Sprint(finished)+")", tables, scan); err != nil {
+		if err := agree("statistics (tables vs scan, finished only "+fmt.Sprint(finished)+")", tables, scan); err != nil {
 			return err
 		}
 	}
@@ -342,7 +318,7 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 		seedCounts[models.RunStatus(s)] = n
 		total += n
 	}
-	if err := check("CountByStatus", c, repo.StatusCounts{Total: total, ByStatus: seedCounts}); err != nil {
+	if err := agree("CountByStatus", c, repo.StatusCounts{Total: total, ByStatus: seedCounts}); err != nil {
 		return err
 	}
 	for _, q := range []struct {
@@ -358,7 +334,7 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := check(q.name, counts(lib), seed); err != nil {
+		if err := agree(q.name, counts(lib), seed); err != nil {
 			return err
 		}
 	}
@@ -374,7 +350,7 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 	for _, d := range avg {
 		libAvg[d.Day] = d.Average
 	}
-	if err := check("AverageInteractions", libAvg, seed); err != nil {
+	if err := agree("AverageInteractions", libAvg, seed); err != nil {
 		return err
 	}
 	page, err := b.runs.List(ctx, repo.ListRuns{TenantID: b.tenant, AppID: b.app, Limit: 20})
@@ -393,7 +369,7 @@ func (b *bench) checkAgreement(ctx context.Context) error {
 	for _, r := range page.Runs {
 		libIDs = append(libIDs, r.ID)
 	}
-	return check("List", libIDs, seedIDs)
+	return agree("List", libIDs, seedIDs)
 }
 
 // pairs lists the comparisons; the first growthPairs are re-measured after
@@ -411,34 +387,12 @@ func (b *bench) pairs() []pair {
 			return rows.Err()
 		}
 	}
-	daily := func(f func(context.Context, repo.Stats) ([]repo.DailyCount, error), s repo.Stats) func(context.Context, int) error {
-		return func(ctx context.Context, _ int) error { _, err := f(ctx, s); return err }
-	}
-	average := func(s repo.Stats) func(context.Context, int) error {
-		return func(ctx context.Context, _ int) error { _, err := b.runs.AverageInteractions(ctx, s); return err }
-	}
 	// The statistics read the pre-aggregated tables; docs/PERFORMANCE.md's
 	// scale section has the goal.
-	exact := goal{faster: 50, under: 20 * time.Millisecond}
-	fast := exact
-	ps := []pair{
-		{name: "CountByStatus (exact)", baseline: "window, status count", goal: exact, lib: func(ctx context.Context, _ int) error {
-			_, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
-			return err
-		}, base: seedQuery(seedStatusCount, b.seedArgs)},
-		{name: "DailyRuns (exact)", baseline: "window, runs by day", goal: exact, lib: daily(b.runs.DailyRuns, b.stats), base: seedQuery(seedDailyRuns, b.seedArgs)},
-		{name: "DailyTerminals (exact)", baseline: "window, users by day", goal: exact, lib: daily(b.runs.DailyTerminals, b.stats), base: seedQuery(seedDailyUsers, b.seedArgs)},
-		{name: "DailyTokenCosts (exact)", baseline: "window, tokens by day", goal: exact, lib: daily(b.runs.DailyTokenCosts, b.stats), base: seedQuery(seedDailyTokens, b.seedArgs)},
-		{name: "AverageInteractions (exact)", baseline: "window, runs per user by day", goal: exact, lib: average(b.stats), base: seedQuery(seedAverage, b.seedArgs)},
-		{name: "DailyRuns (FinishedOnly)", baseline: "window, runs by day", goal: fast, lib: daily(b.runs.DailyRuns, finished), base: seedQuery(seedDailyRuns, b.seedArgs)},
-		{name: "DailyTerminals (FinishedOnly)", baseline: "window, users by day", goal: fast, lib: daily(b.runs.DailyTerminals, finished), base: seedQuery(seedDailyUsers, b.seedArgs)},
-		{name: "DailyTokenCosts (FinishedOnly)", baseline: "window, tokens by day", goal: fast, lib: daily(b.runs.DailyTokenCosts, finished), base: seedQuery(seedDailyTokens, b.seedArgs)},
-		{name: "AverageInteractions (FinishedOnly)", baseline: "window, runs per user by day", goal: fast, lib: average(finished), base: seedQuery(seedAverage, b.seedArgs)},
-		{name: "List, newest 20", baseline: "window + ORDER BY + LIMIT 20", goal: goal{faster: 100, under: 2 * time.Millisecond}, reps: 10, lib: func(ctx context.Context, _ int) error {
-			_, err := b.runs.List(ctx, repo.ListRuns{TenantID: b.tenant, AppID: b.app, Limit: 20})
-			return err
-		}, base: seedQuery(seedList, func() []any { return []any{b.tenant, b.app} })},
-	}
+	ps := statsPairs(b.runs, b.stats, windowBaseline{
+		statusCount: seedStatusCount, dailyRuns: seedDailyRuns, dailyUsers: seedDailyUsers, dailyTokens: seedDailyTokens,
+		average: seedAverage, list: seedList, args: b.seedArgs, listArgs: func() []any { return []any{b.tenant, b.app} }, query: seedQuery,
+	}, goal{faster: 50, under: 20 * time.Millisecond}, goal{faster: 100, under: 2 * time.Millisecond})
 	b.growthPairs = len(ps)
 	ps = append(ps,
 		pair{name: "Get by id", baseline: "hand-written pgx query", goal: goal{within: 1.5}, reps: getReps, lib: func(ctx context.Context, i int) error {
@@ -464,17 +418,14 @@ func (b *bench) pairs() []pair {
 			_, err := b.scan.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
 			return err
 		}),
-		scanPair("DailyRuns (exact)", ps[1].lib, daily(b.scan.DailyRuns, b.stats)),
-		scanPair("DailyTerminals (exact)", ps[2].lib, daily(b.scan.DailyTerminals, b.stats)),
-		scanPair("DailyTokenCosts (exact)", ps[3].lib, daily(b.scan.DailyTokenCosts, b.stats)),
-		scanPair("AverageInteractions (exact)", ps[4].lib, func(ctx context.Context, _ int) error { _, err := b.scan.AverageInteractions(ctx, b.stats); return err }),
-		scanPair("DailyRuns (FinishedOnly)", ps[5].lib, daily(b.scan.DailyRuns, finished)),
-		scanPair("DailyTerminals (FinishedOnly)", ps[6].lib, daily(b.scan.DailyTerminals, finished)),
-		scanPair("DailyTokenCosts (FinishedOnly)", ps[7].lib, daily(b.scan.DailyTokenCosts, finished)),
-		scanPair("AverageInteractions (FinishedOnly)", ps[8].lib, func(ctx context.Context, _ int) error {
-			_, err := b.scan.AverageInteractions(ctx, finished)
-			return err
-		}),
+		scanPair("DailyRuns (exact)", ps[1].lib, dailyCall(b.scan.DailyRuns, b.stats)),
+		scanPair("DailyTerminals (exact)", ps[2].lib, dailyCall(b.scan.DailyTerminals, b.stats)),
+		scanPair("DailyTokenCosts (exact)", ps[3].lib, dailyCall(b.scan.DailyTokenCosts, b.stats)),
+		scanPair("AverageInteractions (exact)", ps[4].lib, averageCall(b.scan, b.stats)),
+		scanPair("DailyRuns (FinishedOnly)", ps[5].lib, dailyCall(b.scan.DailyRuns, finished)),
+		scanPair("DailyTerminals (FinishedOnly)", ps[6].lib, dailyCall(b.scan.DailyTerminals, finished)),
+		scanPair("DailyTokenCosts (FinishedOnly)", ps[7].lib, dailyCall(b.scan.DailyTokenCosts, finished)),
+		scanPair("AverageInteractions (FinishedOnly)", ps[8].lib, averageCall(b.scan, finished)),
 	)
 	return ps
 }
@@ -483,17 +434,21 @@ func (b *bench) pairs() []pair {
 // measured app.
 var saveApp = uuid.MustParse("5a7e0000-0000-4000-8000-000000000000")
 
+// saveRun is a new finished run of tenant's in saveApp, with payload bytes
+// of outputs: what the Save comparisons write.
+func saveRun(tenant uuid.UUID, payload int) models.WorkflowRun {
+	out := `{"answer":"` + strings.Repeat("x", payload) + `"}`
+	at := time.Now()
+	return models.WorkflowRun{ID: uuid.New(), TenantID: tenant, AppID: saveApp, WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
+		TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
+		CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
+}
+
 // savePair compares saving one new run with a hand-written pgx INSERT of the
 // same values.
 func (b *bench) savePair() pair {
 	clock := appendonly.NewClock(nil)
-	mk := func() models.WorkflowRun {
-		out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
-		at := time.Now()
-		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: saveApp, WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
-			TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
-			CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
-	}
+	mk := func() models.WorkflowRun { return saveRun(b.tenant, b.set.payload) }
 	return pair{name: "Save one run", baseline: "hand-written pgx INSERT", goal: goal{within: 1.3}, reps: 200,
 		lib: func(ctx context.Context, _ int) error {
 			r := mk()

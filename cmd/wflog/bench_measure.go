@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wflog/wflog/repo"
 )
 
 // sample is one measurement's durations, one per round.
@@ -140,6 +144,76 @@ func measure(ctx context.Context, p pair, warmup, rounds int) (result, error) {
 	return r, nil
 }
 
+// measureAll measures pairs in turn, printing each one's medians to
+// progress as it is done.
+func measureAll(ctx context.Context, pairs []pair, warmup, rounds int, progress io.Writer) ([]result, error) {
+	var out []result
+	for _, p := range pairs {
+		r, err := measure(ctx, p, warmup, rounds)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+		fmt.Fprintf(progress, "  %-44s %9s vs %9s\n", p.name, short(r.libTimes.median()), short(r.baseTimes.median()))
+	}
+	return out, nil
+}
+
+// windowBaseline is the seed's window queries in one backend's SQL, and
+// how that backend runs one.
+type windowBaseline struct {
+	statusCount, dailyRuns, dailyUsers, dailyTokens, average, list string
+	args                                                           func() []any // the measured app and window
+	listArgs                                                       func() []any // the measured app alone, for list
+	query                                                          func(sql string, args func() []any) func(context.Context, int) error
+}
+
+// statsPairs are the comparisons both backends make, in this order: each
+// statistic exact, then FinishedOnly (held to statsGoal), then List (held
+// to listGoal), wflog's calls on runs against the seed's queries.
+func statsPairs(runs *repo.Runs, st repo.Stats, seed windowBaseline, statsGoal, listGoal goal) []pair {
+	finished := st
+	finished.FinishedOnly = true
+	window := func(sql string) func(context.Context, int) error { return seed.query(sql, seed.args) }
+	return []pair{
+		{name: "CountByStatus (exact)", baseline: "window, status count", goal: statsGoal, lib: func(ctx context.Context, _ int) error {
+			_, err := runs.CountByStatus(ctx, repo.CountRuns{TenantID: st.TenantID, AppID: st.AppID, Since: st.From})
+			return err
+		}, base: window(seed.statusCount)},
+		{name: "DailyRuns (exact)", baseline: "window, runs by day", goal: statsGoal, lib: dailyCall(runs.DailyRuns, st), base: window(seed.dailyRuns)},
+		{name: "DailyTerminals (exact)", baseline: "window, users by day", goal: statsGoal, lib: dailyCall(runs.DailyTerminals, st), base: window(seed.dailyUsers)},
+		{name: "DailyTokenCosts (exact)", baseline: "window, tokens by day", goal: statsGoal, lib: dailyCall(runs.DailyTokenCosts, st), base: window(seed.dailyTokens)},
+		{name: "AverageInteractions (exact)", baseline: "window, runs per user by day", goal: statsGoal, lib: averageCall(runs, st), base: window(seed.average)},
+		{name: "DailyRuns (FinishedOnly)", baseline: "window, runs by day", goal: statsGoal, lib: dailyCall(runs.DailyRuns, finished), base: window(seed.dailyRuns)},
+		{name: "DailyTerminals (FinishedOnly)", baseline: "window, users by day", goal: statsGoal, lib: dailyCall(runs.DailyTerminals, finished), base: window(seed.dailyUsers)},
+		{name: "DailyTokenCosts (FinishedOnly)", baseline: "window, tokens by day", goal: statsGoal, lib: dailyCall(runs.DailyTokenCosts, finished), base: window(seed.dailyTokens)},
+		{name: "AverageInteractions (FinishedOnly)", baseline: "window, runs per user by day", goal: statsGoal, lib: averageCall(runs, finished), base: window(seed.average)},
+		{name: "List, newest 20", baseline: "window + ORDER BY + LIMIT 20", goal: listGoal, reps: 10, lib: func(ctx context.Context, _ int) error {
+			_, err := runs.List(ctx, repo.ListRuns{TenantID: st.TenantID, AppID: st.AppID, Limit: 20})
+			return err
+		}, base: seed.query(seed.list, seed.listArgs)},
+	}
+}
+
+// dailyCall is a measured call of one of the daily statistics.
+func dailyCall(f func(context.Context, repo.Stats) ([]repo.DailyCount, error), s repo.Stats) func(context.Context, int) error {
+	return func(ctx context.Context, _ int) error { _, err := f(ctx, s); return err }
+}
+
+// averageCall is a measured call of AverageInteractions.
+func averageCall(runs *repo.Runs, s repo.Stats) func(context.Context, int) error {
+	return func(ctx context.Context, _ int) error { _, err := runs.AverageInteractions(ctx, s); return err }
+}
+
+// agree refuses a measurement whose two sides answer differently: a faster
+// wrong answer is no result.
+func agree(name string, lib, base any) error {
+	if !reflect.DeepEqual(lib, base) {
+		return fmt.Errorf("%s: wflog and the baseline disagree:\n  wflog    %v\n  baseline %v", name, lib, base)
+	}
+	return nil
+}
+
 // throughput is an ingest measurement in rows per second.
 type throughput struct {
 	name  string
@@ -181,6 +255,21 @@ type report struct {
 type growthRow struct {
 	name          string
 	before, after sample
+}
+
+// writeMarkdown writes the report as markdown to the file path; "" writes
+// nothing.
+func (r report) writeMarkdown(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	r.markdown = true
+	r.write(f)
+	return f.Close()
 }
 
 func (r report) write(w io.Writer) {

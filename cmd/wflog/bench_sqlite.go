@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"runtime"
 	"strings"
 	"time"
@@ -87,29 +86,12 @@ func runBenchSQLite(ctx context.Context, a *app, s benchSet, dsn string, reuse b
 	}
 	fmt.Fprintln(a.stderr, "wflog and the baseline agree on every answer; measuring")
 	rep := report{title: fmt.Sprintf("wflog bench on SQLite: %d runs × %d versions, %d apps (%d runs per app), %d days, %d-byte outputs", s.runs, s.versions, s.apps, (s.runs+s.apps-1)/s.apps, s.days, s.payload)}
-	for _, p := range b.pairs() {
-		r, err := measure(ctx, p, warmup, rounds)
-		if err != nil {
-			return err
-		}
-		rep.queries = append(rep.queries, r)
-		fmt.Fprintf(a.stderr, "  %-44s %9s vs %9s\n", p.name, short(r.libTimes.median()), short(r.baseTimes.median()))
+	if rep.queries, err = measureAll(ctx, b.pairs(), warmup, rounds, a.stderr); err != nil {
+		return err
 	}
 	rep.notes = append(rep.notes, b.machine(ctx, dsn))
 	rep.write(a.stdout)
-	if markdown != "" {
-		f, err := os.Create(markdown)
-		if err != nil {
-			return err
-		}
-		md := rep
-		md.markdown = true
-		md.write(f)
-		if err := f.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rep.writeMarkdown(markdown)
 }
 
 // sqliteTables lists the file's tables.
@@ -264,12 +246,6 @@ func (b *sqliteBench) seedDaily(ctx context.Context, q string) (map[string]float
 // checkAgreement refuses to measure if wflog and the baseline answer any
 // question differently.
 func (b *sqliteBench) checkAgreement(ctx context.Context) error {
-	check := func(name string, lib, base any) error {
-		if !reflect.DeepEqual(lib, base) {
-			return fmt.Errorf("%s: wflog and the baseline disagree:\n  wflog    %v\n  baseline %v", name, lib, base)
-		}
-		return nil
-	}
 	c, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
 	if err != nil {
 		return err
@@ -294,7 +270,7 @@ func (b *sqliteBench) checkAgreement(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := check("CountByStatus", c, repo.StatusCounts{Total: total, ByStatus: seedCounts}); err != nil {
+	if err := agree("CountByStatus", c, repo.StatusCounts{Total: total, ByStatus: seedCounts}); err != nil {
 		return err
 	}
 	// FinishedOnly counts the runs whose latest version is terminal: the
@@ -316,7 +292,7 @@ func (b *sqliteBench) checkAgreement(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if err := check(fmt.Sprintf("%s (finished only %v)", q.name, finished), counts(lib), seed); err != nil {
+			if err := agree(fmt.Sprintf("%s (finished only %v)", q.name, finished), counts(lib), seed); err != nil {
 				return err
 			}
 		}
@@ -332,7 +308,7 @@ func (b *sqliteBench) checkAgreement(ctx context.Context) error {
 		for _, d := range avg {
 			libAvg[d.Day] = d.Average
 		}
-		if err := check(fmt.Sprintf("AverageInteractions (finished only %v)", finished), libAvg, seed); err != nil {
+		if err := agree(fmt.Sprintf("AverageInteractions (finished only %v)", finished), libAvg, seed); err != nil {
 			return err
 		}
 	}
@@ -359,15 +335,13 @@ func (b *sqliteBench) checkAgreement(ctx context.Context) error {
 	for _, r := range page.Runs {
 		libIDs = append(libIDs, r.ID.String())
 	}
-	return check("List", libIDs, seedIDs)
+	return agree("List", libIDs, seedIDs)
 }
 
 // pairs lists the comparisons. The query goals of docs/PERFORMANCE.md are
 // PostgreSQL's at scale; on SQLite the ratios are reported, not held to
 // them. Get keeps its goal: wflog's overhead over a hand-written query.
 func (b *sqliteBench) pairs() []pair {
-	finished := b.stats
-	finished.FinishedOnly = true
 	seedQuery := func(q string, args func() []any) func(context.Context, int) error {
 		return func(ctx context.Context, _ int) error {
 			rows, err := b.raw.QueryContext(ctx, q, args()...)
@@ -380,30 +354,12 @@ func (b *sqliteBench) pairs() []pair {
 			return rows.Err()
 		}
 	}
-	daily := func(f func(context.Context, repo.Stats) ([]repo.DailyCount, error), s repo.Stats) func(context.Context, int) error {
-		return func(ctx context.Context, _ int) error { _, err := f(ctx, s); return err }
-	}
-	average := func(s repo.Stats) func(context.Context, int) error {
-		return func(ctx context.Context, _ int) error { _, err := b.runs.AverageInteractions(ctx, s); return err }
-	}
-	return []pair{
-		{name: "CountByStatus (exact)", baseline: "window, status count", lib: func(ctx context.Context, _ int) error {
-			_, err := b.runs.CountByStatus(ctx, repo.CountRuns{TenantID: b.tenant, AppID: b.app, Since: b.stats.From})
-			return err
-		}, base: seedQuery(seedLiteStatusCount, b.seedArgs)},
-		{name: "DailyRuns (exact)", baseline: "window, runs by day", lib: daily(b.runs.DailyRuns, b.stats), base: seedQuery(seedLiteDailyRuns, b.seedArgs)},
-		{name: "DailyTerminals (exact)", baseline: "window, users by day", lib: daily(b.runs.DailyTerminals, b.stats), base: seedQuery(seedLiteDailyUsers, b.seedArgs)},
-		{name: "DailyTokenCosts (exact)", baseline: "window, tokens by day", lib: daily(b.runs.DailyTokenCosts, b.stats), base: seedQuery(seedLiteDailyTokens, b.seedArgs)},
-		{name: "AverageInteractions (exact)", baseline: "window, runs per user by day", lib: average(b.stats), base: seedQuery(seedLiteAverage, b.seedArgs)},
-		{name: "DailyRuns (FinishedOnly)", baseline: "window, runs by day", lib: daily(b.runs.DailyRuns, finished), base: seedQuery(seedLiteDailyRuns, b.seedArgs)},
-		{name: "DailyTerminals (FinishedOnly)", baseline: "window, users by day", lib: daily(b.runs.DailyTerminals, finished), base: seedQuery(seedLiteDailyUsers, b.seedArgs)},
-		{name: "DailyTokenCosts (FinishedOnly)", baseline: "window, tokens by day", lib: daily(b.runs.DailyTokenCosts, finished), base: seedQuery(seedLiteDailyTokens, b.seedArgs)},
-		{name: "AverageInteractions (FinishedOnly)", baseline: "window, runs per user by day", lib: average(finished), base: seedQuery(seedLiteAverage, b.seedArgs)},
-		{name: "List, newest 20", baseline: "window + ORDER BY + LIMIT 20", reps: 10, lib: func(ctx context.Context, _ int) error {
-			_, err := b.runs.List(ctx, repo.ListRuns{TenantID: b.tenant, AppID: b.app, Limit: 20})
-			return err
-		}, base: seedQuery(seedLiteList, func() []any { return []any{b.tenant.String(), b.app.String()} })},
-		{name: "Get by id", baseline: "hand-written database/sql query", goal: goal{within: 1.5}, reps: getReps, lib: func(ctx context.Context, i int) error {
+	ps := statsPairs(b.runs, b.stats, windowBaseline{
+		statusCount: seedLiteStatusCount, dailyRuns: seedLiteDailyRuns, dailyUsers: seedLiteDailyUsers, dailyTokens: seedLiteDailyTokens,
+		average: seedLiteAverage, list: seedLiteList, args: b.seedArgs, listArgs: func() []any { return []any{b.tenant.String(), b.app.String()} }, query: seedQuery,
+	}, goal{}, goal{})
+	return append(ps,
+		pair{name: "Get by id", baseline: "hand-written database/sql query", goal: goal{within: 1.5}, reps: getReps, lib: func(ctx context.Context, i int) error {
 			_, err := b.runs.Get(ctx, b.tenant, b.app, uuid.MustParse(b.ids[i%len(b.ids)]))
 			return err
 		}, base: func(ctx context.Context, i int) error {
@@ -419,7 +375,7 @@ func (b *sqliteBench) pairs() []pair {
 				&typ, &from, &wversion, &graph, &inputs, &outputs, &status, &errText, &elapsed, &tokens, &steps, &exceptions, &role, &by, &created, &finished)
 		}},
 		b.savePair(),
-	}
+	)
 }
 
 // savePair compares saving one new run with a hand-written database/sql
@@ -427,13 +383,7 @@ func (b *sqliteBench) pairs() []pair {
 // text), through the same pool.
 func (b *sqliteBench) savePair() pair {
 	clock := appendonly.NewClock(nil)
-	mk := func() models.WorkflowRun {
-		out := `{"answer":"` + strings.Repeat("x", b.set.payload) + `"}`
-		at := time.Now()
-		return models.WorkflowRun{ID: uuid.New(), TenantID: b.tenant, AppID: saveApp, WorkflowID: uuid.New(), Type: models.WorkflowTypeWorkflow,
-			TriggeredFrom: models.RunFromAppRun, WorkflowVersion: "bench", Outputs: &out, Status: models.RunSucceeded,
-			CreatedByRole: models.CreatedByEndUser, CreatedBy: uuid.New(), CreatedAt: at, FinishedAt: &at, TotalTokens: 100}
-	}
+	mk := func() models.WorkflowRun { return saveRun(b.tenant, b.set.payload) }
 	return pair{name: "Save one run", baseline: "hand-written database/sql INSERT", goal: goal{within: 1.3}, reps: 200,
 		lib: func(ctx context.Context, _ int) error {
 			r := mk()

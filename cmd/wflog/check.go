@@ -19,8 +19,12 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Backend != dialect.LogStore {
+	switch cfg.Backend {
+	case dialect.LogStore:
+	case dialect.PostgreSQL:
 		return fmt.Errorf("check probes LogStore field indexes; %s is a %s DSN (on PostgreSQL, wflog migrate checks the tables)", cfg, cfg.Backend)
+	default:
+		return fmt.Errorf("check probes LogStore field indexes; %s is a %s DSN, which has no field indexes to check", cfg, cfg.Backend)
 	}
 	db, err := open(ctx, *dsn)
 	if err != nil {

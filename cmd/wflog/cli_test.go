@@ -24,6 +24,7 @@ import (
 	"github.com/wflog/wflog"
 	"github.com/wflog/wflog/internal/dialect"
 	"github.com/wflog/wflog/internal/testdb"
+	"github.com/wflog/wflog/internal/workload"
 	"github.com/wflog/wflog/logstoretest"
 	"github.com/wflog/wflog/models"
 	"github.com/wflog/wflog/repo"
@@ -231,6 +232,82 @@ func TestSuggestionsRun(t *testing.T) {
 	args = suggested(t, out, "see them with:", env)
 	if code, listed, errOut := run(t, env, args...); code != 0 || strings.Count(listed, "\n") != 6 {
 		t.Errorf("%q: exit %d\n%s%s", args, code, listed, errOut)
+	}
+}
+
+// TestTieredMoreLine: over two tiers, the more: line carries --older and
+// --cutover, so that the next page reads both tiers: paging with the lines
+// lists every run once, in the tiered repository's order. An --older with
+// a password is read from $WFLOG_OLDER, as --dsn is from $WFLOG_DSN.
+func TestTieredMoreLine(t *testing.T) {
+	ctx := context.Background()
+	_, olderDSN := testdb.Schema(t)
+	_, newerDSN := testdb.Schema(t)
+	older, newer := testdb.OpenDSN(t, olderDSN), testdb.OpenDSN(t, newerDSN)
+	start := time.Now().UTC().AddDate(0, 0, -4).Truncate(time.Hour)
+	cutover := start.Add(50 * time.Hour)
+	g := workload.New(workload.Config{Seed: 7, Tenants: 1, AppsPerTenant: 1, Users: 3, Days: 3, Start: start})
+	runs := repo.NewRuns(newer, repo.WithOlderTier(older, cutover))
+	for i := 0; i < 30; i++ {
+		for _, v := range g.Run(i).Runs {
+			if err := runs.Save(ctx, &v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var inOlder, inNewer int64
+	older.Model(&models.WorkflowRun{}).Count(&inOlder)
+	newer.Model(&models.WorkflowRun{}).Count(&inNewer)
+	if inOlder == 0 || inNewer == 0 {
+		t.Fatalf("the tiers hold %d and %d versions: both must hold some", inOlder, inNewer)
+	}
+
+	withPassword := strings.Replace(olderDSN, "postgres://postgres@", "postgres://postgres:hunter2@", 1)
+	if withPassword == olderDSN {
+		t.Fatalf("cannot add a password to %s", olderDSN)
+	}
+	env := map[string]string{"WFLOG_OLDER": withPassword}
+	tenant, app := g.Tenant(0), g.App(0, 0)
+	cmd := []string{"runs", "--tenant", tenant.String(), "--app", app.String(), "--limit", "4", "--dsn", newerDSN,
+		"--older", withPassword, "--cutover", cutover.Format(time.RFC3339)}
+	q := repo.ListRuns{TenantID: tenant, AppID: app, Limit: 4}
+	seen := map[uuid.UUID]bool{}
+	for page := 0; ; page++ {
+		if page > 20 {
+			t.Fatal("more than 20 pages")
+		}
+		code, listed, errOut := run(t, nil, cmd...)
+		if code != 0 {
+			t.Fatalf("%q: %d %s", cmd, code, errOut)
+		}
+		want, err := runs.List(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range want.Runs {
+			if !strings.Contains(listed, r.ID.String()) {
+				t.Fatalf("page %d lacks %s:\n%s", page, r.ID, listed)
+			}
+			if seen[r.ID] {
+				t.Fatalf("page %d repeats %s", page, r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if !want.HasMore {
+			if strings.Contains(listed, "more:") {
+				t.Errorf("a more: line after the last page:\n%s", listed)
+			}
+			break
+		}
+		if strings.Contains(listed, "hunter2") || !strings.Contains(listed, `--older "$WFLOG_OLDER"`) ||
+			!strings.Contains(listed, "(with WFLOG_OLDER set to the --older given, "+shellQuote(dialect.Redact(withPassword))) {
+			t.Fatalf("the more: line does not read --older from $WFLOG_OLDER, or shows its secret:\n%s", listed)
+		}
+		cmd = suggested(t, listed, "more:", env)
+		q.LastID = want.Runs[len(want.Runs)-1].ID
+	}
+	if len(seen) != 30 {
+		t.Errorf("the pages listed %d runs, want 30", len(seen))
 	}
 }
 

@@ -61,13 +61,64 @@ func (a *app) moveFlags(name, synopsis, fromHelp string) (*flag.FlagSet, *moveFl
 	return fs, m
 }
 
-func (m *moveFlags) require(a *app, fs *flag.FlagSet) error {
+// start parses args, checks that --from and --to are given, and opens both
+// databases, --to migrated first when it is written to. done closes both.
+func (m *moveFlags) start(ctx context.Context, a *app, fs *flag.FlagSet, args []string, writeTo bool) (from, to *gorm.DB, done func(), err error) {
+	if err := parse(fs, args); err != nil {
+		return nil, nil, nil, err
+	}
 	if *m.from == "" || *m.to == "" {
 		fmt.Fprintln(a.stderr, "--from and --to are required")
 		fs.Usage()
-		return errUsage
+		return nil, nil, nil, errUsage
 	}
-	return nil
+	if from, err = open(ctx, *m.from); err != nil {
+		return nil, nil, nil, err
+	}
+	openTo := open
+	if writeTo {
+		openTo = migrated
+	}
+	if to, err = openTo(ctx, *m.to); err != nil {
+		closeDB(from)
+		return nil, nil, nil, err
+	}
+	return from, to, func() { closeDB(to); closeDB(from) }, nil
+}
+
+// writeFlags are the flags copy and import add to moveFlags.
+type writeFlags struct {
+	state        *string
+	page         *int
+	verify, skip *bool
+}
+
+// addWriteFlags declares writeFlags in fs; what names the command in their
+// help ("copy"), aWhat with its article ("a copy").
+func addWriteFlags(fs *flag.FlagSet, what, aWhat, pageHelp, skipCost string) writeFlags {
+	return writeFlags{
+		state:  fs.String("state", "", "checkpoint file: the "+what+" saves its progress there and resumes from it when run again"),
+		page:   fs.Int("page", 0, pageHelp),
+		verify: fs.Bool("verify", false, "run verify on the same rows when the "+what+" is done"),
+		skip:   fs.Bool("skip-existing", false, "into LogStore: leave out the versions it already holds ("+skipCost+"), so that "+aWhat+" can run again"),
+	}
+}
+
+// stopped passes a copy's or an import's error on, first saying on stdout
+// how to resume when there is a state file: a signal's exit replaces the
+// error's text.
+func (w writeFlags) stopped(a *app, err error) error {
+	if err != nil && *w.state != "" {
+		fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *w.state)
+	}
+	return err
+}
+
+// ttlNotice prints ttlNote when to stamps rows with their arrival.
+func ttlNotice(a *app, to *gorm.DB) {
+	if dialect.Of(to).Has(dialect.ArrivalTime) {
+		fmt.Fprintln(a.stdout, ttlNote)
+	}
 }
 
 func (m *moveFlags) filter() transfer.Filter {
@@ -102,49 +153,29 @@ const ttlNote = "note: LogStore gives every row it receives a new __time__, so t
 func runCopy(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("copy", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t] [--state FILE] [--skip-existing] [--verify]",
 		"the wflog database to read: postgres://… or logstore://… (required)")
-	state := fs.String("state", "", "checkpoint file: the copy saves its progress there and resumes from it when run again")
-	page := fs.Int("page", 0, "rows per page (default 5000; at most 10000 with LogStore)")
-	verify := fs.Bool("verify", false, "run verify on the same rows when the copy is done")
-	skip := fs.Bool("skip-existing", false, "into LogStore: leave out the versions it already holds (one extra read per page), so that a copy can run again")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := m.require(a, fs); err != nil {
-		return err
-	}
-	from, err := open(ctx, *m.from)
+	w := addWriteFlags(fs, "copy", "a copy", "rows per page (default 5000; at most 10000 with LogStore)", "one extra read per page")
+	from, to, done, err := m.start(ctx, a, fs, args, true)
 	if err != nil {
 		return err
 	}
-	defer closeDB(from)
-	to, err := migrated(ctx, *m.to)
-	if err != nil {
-		return err
-	}
-	defer closeDB(to)
+	defer done()
 	fmt.Fprintf(a.stdout, "copying every version from %s (%s) to %s (%s)\n", dialect.Redact(*m.from), dialect.Of(from).Backend(), dialect.Redact(*m.to), dialect.Of(to).Backend())
-	if dialect.Of(to).Has(dialect.ArrivalTime) {
-		fmt.Fprintln(a.stdout, ttlNote)
-	}
+	ttlNotice(a, to)
 	bar := &transferBar{w: a.stdout}
 	start := time.Now()
-	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *state, PageSize: *page, SkipExisting: *skip, Progress: bar.update})
+	res, err := transfer.Copy(ctx, from, to, transfer.Options{Filter: m.filter(), StateFile: *w.state, PageSize: *w.page, SkipExisting: *w.skip, Progress: bar.update})
 	bar.finish()
 	if res.Resumed {
-		fmt.Fprintf(a.stdout, "resumed from %s\n", *state)
+		fmt.Fprintf(a.stdout, "resumed from %s\n", *w.state)
 	}
 	printCopied(a.stdout, res.Runs, res.NodeExecutions, bar.shown, time.Since(start))
 	if err != nil {
-		if *state != "" {
-			// On stdout too: a signal's exit replaces the error's text.
-			fmt.Fprintf(a.stdout, "stopped: run the same command again to resume from %s\n", *state)
-		}
-		return err
+		return w.stopped(a, err)
 	}
-	if *state != "" {
-		fmt.Fprintf(a.stdout, "the copy is complete: %s says so, and running it again does nothing; delete it to copy again\n", *state)
+	if *w.state != "" {
+		fmt.Fprintf(a.stdout, "the copy is complete: %s says so, and running it again does nothing; delete it to copy again\n", *w.state)
 	}
-	if !*verify {
+	if !*w.verify {
 		return nil
 	}
 	return a.verify(ctx, from, to, transfer.VerifyOptions{Filter: m.filter()})
@@ -174,22 +205,11 @@ var errDifferences = errors.New("the two sides differ")
 func runVerify(ctx context.Context, a *app, args []string) error {
 	fs, m := a.moveFlags("verify", "--from DSN --to DSN [--tenant T] [--app A] [--since t] [--until t]",
 		"the database the rows came from: a wflog database, or Dify's own tables (postgres://…, logstore://…) (required)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := m.require(a, fs); err != nil {
-		return err
-	}
-	from, err := open(ctx, *m.from)
+	from, to, done, err := m.start(ctx, a, fs, args, false)
 	if err != nil {
 		return err
 	}
-	defer closeDB(from)
-	to, err := open(ctx, *m.to)
-	if err != nil {
-		return err
-	}
-	defer closeDB(to)
+	defer done()
 	opts := transfer.VerifyOptions{Filter: m.filter()}
 	if dialect.Of(from).Has(dialect.InformationSchema) && transfer.CheckDify(from.WithContext(ctx)) == nil {
 		opts.FromDify = true

@@ -42,6 +42,7 @@ func (a *app) route(args []string) (out []string, code int, done bool) {
 		if hasValue {
 			arg = arg[:strings.IndexByte(arg, '=')] + "=…"
 		}
+		arg = echo(arg)
 		if editDistance(strings.ToLower(name), "dsn") == 1 {
 			fmt.Fprintf(a.stderr, "wflog: unknown flag %s; did you mean --dsn?\n", arg)
 		} else if c, ok := firstCommand(args[1:]); ok {
@@ -80,7 +81,7 @@ func (a *app) route(args []string) (out []string, code int, done bool) {
 
 // unknown reports an unknown command, with the nearest ones.
 func (a *app) unknown(name string) {
-	fmt.Fprintf(a.stderr, "wflog: unknown command %q", name)
+	fmt.Fprintf(a.stderr, "wflog: unknown command %q", echo(name))
 	if near := nearest(name); len(near) > 0 {
 		fmt.Fprintf(a.stderr, "; did you mean %s?", strings.Join(near, " or "))
 	}
@@ -118,6 +119,9 @@ func firstCommand(args []string) (string, bool) {
 // it is a prefix of (or that are a prefix of it), else those within two
 // edits, ignoring case.
 func nearest(name string) []string {
+	if len(name) > maxEcho {
+		return nil // far longer than any command
+	}
 	n := strings.ToLower(name)
 	var prefix, close []string
 	best := 3

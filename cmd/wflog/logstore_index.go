@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,11 +17,21 @@ import (
 // as SLS's CreateIndex API and the console's JSON editor take it, and how
 // to apply it.
 func runLogStoreIndex(_ context.Context, a *app, args []string) error {
-	fs, _ := a.flags("logstore-index", "[--json] [--out DIR]  (--dsn is not used)")
+	// --dsn is accepted, as before any command, but not used or listed.
+	fs, _ := a.flags("logstore-index", "[--json] [--out DIR]")
 	asJSON := fs.Bool("json", false, "print one JSON object {logstore: index}, as logstore-emulator --index-config reads it")
-	out := fs.String("out", "", "also write each index to `DIR`/<logstore>.index.json")
+	out := fs.String("out", "", "also write each index to `DIR`/<logstore>.index.json (DIR is created if missing)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: wflog logstore-index [--json] [--out DIR]\n\nIt prints, and connects to no database.\n\nFlags:\n")
+		printDefaultsExcept(fs, "dsn")
+	}
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
 	}
 	indexes := wflog.LogStoreIndexes()
 	if *asJSON {
@@ -73,6 +84,20 @@ against a live endpoint by wflog's tests; the emulator takes the same JSON
 (go run ./cmd/logstore-emulator --index-config FILE, FILE from --json).
 `, joinNames(names), wflog.LogStoreMaxTextLen)
 	return nil
+}
+
+// printDefaultsExcept prints fs's flags as fs.PrintDefaults does, leaving
+// out the one named skip.
+func printDefaultsExcept(fs *flag.FlagSet, skip string) {
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	shown.SetOutput(fs.Output())
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name != skip {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue
+		}
+	})
+	shown.PrintDefaults()
 }
 
 // marshal is indented JSON without HTML escaping: the tokens < > & stay

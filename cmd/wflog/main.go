@@ -24,9 +24,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -188,7 +191,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "wflog %s: %v\n", c.name, err)
 		return 1
 	}
-	fmt.Fprintf(a.stderr, "wflog: unknown command %q\n\n", args[0])
+	fmt.Fprintf(a.stderr, "wflog: unknown command %q\n\n", echo(args[0]))
 	a.usage(a.stderr)
 	return 2
 }
@@ -262,16 +265,21 @@ func (v dsnValue) Set(s string) error {
 // package has printed what was wrong, and the usage follows on stderr);
 // --help prints the usage on stdout and returns flag.ErrHelp.
 func parse(fs *flag.FlagSet, args []string) error {
-	usage := fs.Usage
+	usage, out := fs.Usage, fs.Output()
 	help := false
 	fs.Usage = func() { help = true }
+	// The flag package prints its error with the value and flag name
+	// whole: it is printed here instead, shortened.
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	fs.Usage = usage
+	fs.SetOutput(out)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(fs)
 			return err
 		}
+		fmt.Fprintln(out, shorten(err.Error()))
 		if strings.HasSuffix(err.Error(), "flag provided but not defined: -dsn") {
 			fmt.Fprintf(fs.Output(), "%s takes no --dsn, before or after its name: its databases are flags of their own, below\n", fs.Name())
 		}
@@ -281,11 +289,50 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", echo(fs.Arg(0)))
 		fs.Usage()
 		return errUsage
 	}
 	return nil
+}
+
+// maxEcho is how many bytes of one value the user gave an error repeats:
+// enough to recognise it, and a 100 KB argument is not printed back whole.
+const maxEcho = 100
+
+// echo shortens s, user input repeated in an error, to maxEcho bytes.
+func echo(s string) string { return cut(s, maxEcho) }
+
+// cut shortens s to n bytes (on a UTF-8 boundary), saying how long it was.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
+}
+
+// quotedOrWord is a Go-quoted string (as %q prints one) or a run of other
+// non-space bytes.
+var quotedOrWord = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|[^\s"]+`)
+
+// shorten bounds an error message that repeats user input without our
+// echo, such as the flag package's: every quoted value and every word
+// longer than an echo is shortened to one, and what remains is cut at eight
+// times that.
+func shorten(msg string) string {
+	msg = quotedOrWord.ReplaceAllStringFunc(msg, func(w string) string {
+		if len(w) <= 2*maxEcho { // as long as an echo, or shorter
+			return w
+		}
+		if s, err := strconv.Unquote(w); err == nil && w[0] == '"' {
+			return strconv.Quote(echo(s))
+		}
+		return echo(w)
+	})
+	return cut(msg, 8*maxEcho)
 }
 
 // open opens dsn, bounded by ctx, and explains the usual reasons it fails.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,7 +41,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("--help does not list %s", c.name)
 		}
 		code, out, errOut := run(t, nil, c.name, "--help")
-		if code != 0 || !strings.Contains(out, "Usage: wflog "+c.name) || !strings.Contains(out, "-dsn") && !strings.Contains(out, "-from") || errOut != "" {
+		connects := c.name != "logstore-index" // it prints, and takes no database
+		if code != 0 || !strings.Contains(out, "Usage: wflog "+c.name) || connects && !strings.Contains(out, "-dsn") && !strings.Contains(out, "-from") || errOut != "" {
 			t.Errorf("%s --help: %d\nstdout:\n%s\nstderr:\n%s", c.name, code, out, errOut)
 		}
 	}
@@ -51,6 +54,62 @@ func TestHelp(t *testing.T) {
 	}
 	if code, _, errOut := run(t, nil, "runs"); code != 2 || !strings.Contains(errOut, "--tenant and --app are required") {
 		t.Errorf("missing flags: %d %s", code, errOut)
+	}
+}
+
+// TestLongArgumentEchoed: an error about a 100 KB argument repeats a
+// recognisable head of it and its length, never the whole of it, whether
+// the CLI or the flag package reports it.
+func TestLongArgumentEchoed(t *testing.T) {
+	big := strings.Repeat("x", 100_000)
+	id := uuid.NewString()
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wflog.db")
+	owner := []string{"--tenant", id, "--app", id, "--dsn", dsn}
+	for name, args := range map[string][]string{
+		"status":          append([]string{"runs", "--status", big}, owner...),
+		"status in list":  append([]string{"runs", "--status", "running," + big}, owner...),
+		"tenant":          {"runs", "--tenant", big, "--app", id, "--dsn", dsn},
+		"tenant=":         {"runs", "--tenant=" + big, "--app", id, "--dsn", dsn},
+		"after":           append([]string{"runs", "--after", big}, owner...),
+		"tz":              append([]string{"stats", "--tz", big}, owner...),
+		"cutover":         append([]string{"runs", "--cutover", big, "--older", dsn}, owner...),
+		"bool value":      append([]string{"runs", "--json=" + big}, owner...),
+		"int value":       append([]string{"runs", "--limit", big}, owner...),
+		"unknown flag":    append([]string{"runs", "--" + big}, owner...),
+		"argument":        append([]string{"runs", big}, owner...),
+		"command":         {big},
+		"help command":    {"help", big},
+		"flag first":      {"--" + big, "runs"},
+		"flag first only": {"--" + big},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := run(t, nil, args...)
+			if code == 0 {
+				t.Fatalf("exit 0\n%s", out)
+			}
+			if all := out + errOut; len(all) > 4000 || strings.Contains(all, strings.Repeat("x", maxEcho+1)) {
+				t.Fatalf("%d bytes of output, with the argument whole:\n%.600s", len(all), all)
+			}
+			if !strings.Contains(errOut, strings.Repeat("x", 20)) || !strings.Contains(errOut, "bytes)") {
+				t.Errorf("the error does not show the argument's head and length:\n%s", errOut)
+			}
+		})
+	}
+}
+
+// TestZoneFlag: --tz Local and an unknown zone are answered with the flag
+// to give, not with Go's API.
+func TestZoneFlag(t *testing.T) {
+	id := uuid.NewString()
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wflog.db")
+	for zone, want := range map[string]string{
+		"Local":     "--tz Local: name the zone, such as --tz Asia/Shanghai",
+		"Nowhere/X": `--tz "Nowhere/X": not a time zone this machine knows`,
+	} {
+		code, _, errOut := run(t, nil, "stats", "--tenant", id, "--app", id, "--dsn", dsn, "--tz", zone)
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(errOut, "LoadLocation") {
+			t.Errorf("--tz %s: exit %d, want 1 and %q:\n%s", zone, code, want, errOut)
+		}
 	}
 }
 
@@ -286,5 +345,29 @@ func TestLogStoreIndexAndCheck(t *testing.T) {
 	}
 	if code, _, errOut := run(t, nil, "check", "--dsn", "postgres://u@127.0.0.1/db"); code != 1 || !strings.Contains(errOut, "probes LogStore") {
 		t.Errorf("check on PostgreSQL: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = run(t, nil, "check", "--dsn", "sqlite://"+filepath.Join(t.TempDir(), "w.db"))
+	if code != 1 || !strings.Contains(errOut, "a SQLite DSN, which has no field indexes to check") || strings.Contains(errOut, "PostgreSQL") {
+		t.Errorf("check on SQLite: exit %d, %s", code, errOut)
+	}
+}
+
+// TestLogStoreIndexOut: --out creates its directory, and --help lists no
+// --dsn, which logstore-index does not use (it is still accepted, as
+// before any command).
+func TestLogStoreIndexOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "indexes", "sls")
+	if code, _, errOut := run(t, nil, "--dsn", "postgres://h/db", "logstore-index", "--out", dir); code != 0 {
+		t.Fatalf("logstore-index --out %s: exit %d: %s", dir, code, errOut)
+	}
+	for _, name := range []string{"workflow_runs", "workflow_node_executions"} {
+		body, err := os.ReadFile(filepath.Join(dir, name+".index.json"))
+		if err != nil || !strings.Contains(string(body), `"keys"`) {
+			t.Errorf("%s: %v\n%s", name, err, body)
+		}
+	}
+	code, out, _ := run(t, nil, "logstore-index", "--help")
+	if code != 0 || strings.Contains(out, "  -dsn") || !strings.Contains(out, "-out DIR") {
+		t.Errorf("logstore-index --help: exit %d\n%s", code, out)
 	}
 }

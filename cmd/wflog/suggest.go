@@ -5,39 +5,49 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wflog/wflog/internal/dialect"
 )
 
 // nextCommand is a command line the CLI suggests running next. It repeats
-// the --dsn the user gave, so that it reads the same database; a DSN that
-// holds a secret is not printed: the line reads it from $WFLOG_DSN, and the
-// note says what to set that to, secret redacted.
+// the --dsn the user gave (and --older, for runs over two tiers), so that
+// it reads the same databases; a DSN that holds a secret is not printed:
+// the line reads it from an environment variable ($WFLOG_DSN for --dsn),
+// and a note says what to set that to, secret redacted.
 type nextCommand struct {
-	line string
-	note string // empty unless the line needs $WFLOG_DSN set
+	line  string
+	notes []string // empty unless the line reads a DSN from the environment
 }
 
 func (n nextCommand) String() string { return n.line }
 
-// printNext prints labelled command lines, aligned, then their note once
-// (they share the DSN, so they share the note).
+// printNext prints labelled command lines, aligned, then their notes once
+// each (the lines share their DSNs, so they share the notes).
 func printNext(w io.Writer, labels []string, cmds []nextCommand) {
 	width := 0
 	for _, l := range labels {
 		width = max(width, len(l))
 	}
-	note := ""
+	var notes []string
 	for i, c := range cmds {
 		fmt.Fprintf(w, "%-*s %s\n", width, labels[i], c.line)
-		if c.note != "" {
-			note = c.note
+		for _, n := range c.notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
 		}
 	}
-	if note != "" {
-		fmt.Fprintf(w, "  %s\n", note)
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s\n", n)
 	}
+}
+
+// dsnFlag is a flag holding a DSN that a suggested line repeats, and the
+// environment variable the line reads it from when it holds a secret.
+type dsnFlag struct {
+	name, env, value string
 }
 
 // next builds the command line "wflog name args…", adding dsn when --dsn
@@ -45,17 +55,26 @@ func printNext(w io.Writer, labels []string, cmds []nextCommand) {
 // again, as it did). args are flag/value pairs (or lone
 // flags); values are quoted for a POSIX shell where needed.
 func next(fs *flag.FlagSet, dsn, name string, args ...string) nextCommand {
+	return nextWith(fs, []dsnFlag{{"dsn", "WFLOG_DSN", dsn}}, name, args...)
+}
+
+// nextWith is next with DSN flags of its own: each one given on fs's
+// command line is repeated, as next repeats --dsn.
+func nextWith(fs *flag.FlagSet, dsns []dsnFlag, name string, args ...string) nextCommand {
 	parts := []string{"wflog", name}
 	for _, arg := range args {
 		parts = append(parts, shellQuote(arg))
 	}
 	var n nextCommand
-	if isSet(fs, "dsn") {
-		if redacted := dialect.Redact(dsn); hasSecret(dsn, redacted) {
-			parts = append(parts, "--dsn", `"$WFLOG_DSN"`)
-			n.note = "(with WFLOG_DSN set to the --dsn given, " + shellQuote(redacted) + " with its secret in place of xxxxx; the secret is not printed)"
+	for _, d := range dsns {
+		if !isSet(fs, d.name) {
+			continue
+		}
+		if redacted := dialect.Redact(d.value); hasSecret(d.value, redacted) {
+			parts = append(parts, "--"+d.name, `"$`+d.env+`"`)
+			n.notes = append(n.notes, "(with "+d.env+" set to the --"+d.name+" given, "+shellQuote(redacted)+" with its secret in place of xxxxx; the secret is not printed)")
 		} else {
-			parts = append(parts, "--dsn", shellQuote(dsn))
+			parts = append(parts, "--"+d.name, shellQuote(d.value))
 		}
 	}
 	n.line = strings.Join(parts, " ")

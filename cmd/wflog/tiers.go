@@ -36,7 +36,7 @@ func (t tierFlags) open(ctx context.Context) (opts []repo.Option, done func(), e
 	}
 	cutover, err := time.Parse(time.RFC3339Nano, *t.cutover)
 	if err != nil {
-		return nil, done, fmt.Errorf("--cutover %q: want an RFC 3339 time such as 2026-11-20T00:00:00Z", *t.cutover)
+		return nil, done, fmt.Errorf("--cutover %q: want an RFC 3339 time such as 2026-11-20T00:00:00Z", echo(*t.cutover))
 	}
 	var older *gorm.DB
 	if older, err = open(ctx, *t.older); err != nil {

@@ -36,7 +36,7 @@ func (f *uuidFlag) String() string {
 func (f *uuidFlag) Set(s string) error {
 	v, err := uuid.Parse(s)
 	if err != nil {
-		return fmt.Errorf("not a UUID: %q", s)
+		return fmt.Errorf("not a UUID: %q", echo(s))
 	}
 	f.v, f.set = v, true
 	return nil
@@ -86,7 +86,7 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 	q := repo.ListRuns{TenantID: tenant.v, AppID: appID.v, Limit: *limit, LastID: after.v}
 	for _, s := range splitList(*status) {
 		if !models.RunStatus(s).Valid() {
-			fmt.Fprintf(a.stderr, "--status %s: %q is not a run status; want some of %s\n", *status, s, joinStatuses())
+			fmt.Fprintf(a.stderr, "--status %s: %q is not a run status; want some of %s\n", echo(*status), echo(s), joinStatuses())
 			fs.Usage()
 			return errUsage
 		}
@@ -118,8 +118,12 @@ func runRuns(ctx context.Context, a *app, args []string) error {
 		if isSet(fs, "limit") {
 			more = append(more, "--limit", fmt.Sprint(*limit))
 		}
+		if isSet(fs, "cutover") {
+			more = append(more, "--cutover", *tiers.cutover)
+		}
 		more = append(more, "--after", page.Runs[len(page.Runs)-1].ID.String())
-		printNext(a.stdout, []string{"more:"}, []nextCommand{next(fs, *dsn, "runs", more...)})
+		dsns := []dsnFlag{{"dsn", "WFLOG_DSN", *dsn}, {"older", "WFLOG_OLDER", *tiers.older}}
+		printNext(a.stdout, []string{"more:"}, []nextCommand{nextWith(fs, dsns, "runs", more...)})
 	}
 	return nil
 }
@@ -189,9 +193,9 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	loc, err := time.LoadLocation(*zone)
+	loc, err := zoneFlag(*zone)
 	if err != nil {
-		return fmt.Errorf("--tz %q: %w", *zone, err)
+		return err
 	}
 	db, err := open(ctx, *dsn)
 	if err != nil {
@@ -217,6 +221,20 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	}
 	printStats(a.stdout, v)
 	return nil
+}
+
+// zoneFlag loads the --tz zone. Days are cut in a named IANA zone, so
+// "Local", whose name says nothing of its offsets, is refused too.
+func zoneFlag(name string) (*time.Location, error) {
+	if name == "Local" {
+		return nil, errors.New("--tz Local: name the zone, such as --tz Asia/Shanghai (the days are cut in an IANA zone, by name)")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// The cause repeats the name whole: it is not wrapped.
+		return nil, fmt.Errorf("--tz %q: not a time zone this machine knows; want an IANA name such as Asia/Shanghai or UTC", echo(name))
+	}
+	return loc, nil
 }
 
 // errDiffer is what verify returns when it found a difference (already printed).

@@ -25,7 +25,7 @@ func main() {
 	// deployment it is a fixed instant in the configuration.
 	cutover := time.Now().UTC()
 
-	old, err := wflog.Open(os.Getenv("WFLOG_OLD")) // PostgreSQL: the history, and the mirror
+	old, err := wflog.Open(env("WFLOG_OLD", "postgres://… (or sqlite://PATH)")) // PostgreSQL: the history, and the mirror
 	check(err)
 	check(wflog.Migrate(ctx, old))
 	m, err := mirror.New(old, mirror.Config{
@@ -33,7 +33,7 @@ func main() {
 		OnError: func(e *mirror.Error) { log.Print(e) },
 	})
 	check(err)
-	db, err := wflog.Open(os.Getenv("WFLOG_NEW"), wflog.WithMirror(m)) // LogStore: the primary
+	db, err := wflog.Open(env("WFLOG_NEW", "logstore://…"), wflog.WithMirror(m)) // LogStore: the primary
 	check(err)
 	check(wflog.Migrate(ctx, db))
 
@@ -67,6 +67,15 @@ func main() {
 	counts, err := repo.NewRuns(old).CountByStatus(ctx, repo.CountRuns{TenantID: tenant, AppID: app})
 	check(err)
 	fmt.Printf("PostgreSQL alone: %d runs, %d succeeded\n", counts.Total, counts.ByStatus[models.RunSucceeded])
+}
+
+// env returns the DSN in the variable name, or stops saying to set it.
+func env(name, example string) string {
+	dsn := os.Getenv(name)
+	if dsn == "" {
+		log.Fatalf("set %s to a DSN: %s", name, example)
+	}
+	return dsn
 }
 
 func check(err error) {

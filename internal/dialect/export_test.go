@@ -1,0 +1,4 @@
+package dialect
+
+// Quiet is quiet, for postgres_test.go.
+var Quiet = quiet
