@@ -8,7 +8,8 @@ import (
 	"github.com/wflog/wflog/internal/secrettest"
 )
 
-// FuzzOpenSecret: Open's errors never show the DSN's secret. The host is
+// FuzzOpenSecret: Open's errors never show the DSN's secret, for every
+// scheme. The host is
 // always a closed loopback port (the fuzzed parts cannot move it: an '@',
 // '/', '?' or '#' in them makes the DSN invalid instead), so every call
 // fails fast without leaving the machine.
@@ -21,13 +22,15 @@ func FuzzOpenSecret(f *testing.F) {
 	_ = l.Close()
 	tails := []string{"/db?sslmode=disable&connect_timeout=1", "/project?sslmode=disable", "/project", "/db?sslmode=require"}
 	for i, s := range secrettest.Seeds {
-		f.Add(i%2 == 0, s[0], s[1], uint8(i))
-	}
-	f.Fuzz(func(t *testing.T, postgres bool, user, secret string, tail uint8) {
-		scheme := "logstore"
-		if postgres {
-			scheme = "postgres"
+		for j := range secrettest.Schemes {
+			f.Add(uint8(j), s[0], s[1], uint8(i))
 		}
+	}
+	f.Fuzz(func(t *testing.T, schemeIndex uint8, user, secret string, tail uint8) {
+		// A sqlite:// DSN's path starts with the user info and holds
+		// "@127.0.0.1:PORT" as a directory that never exists: Open fails
+		// without creating a file.
+		scheme := secrettest.Schemes[int(schemeIndex)%len(secrettest.Schemes)]
 		open := func(secret string) string {
 			db, err := wflog.Open(scheme + "://" + user + ":" + secret + "@" + addr + tails[int(tail)%len(tails)])
 			if err == nil {

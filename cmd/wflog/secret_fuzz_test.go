@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzCLISecret: the CLI's errors and help never show the secret of a DSN
-// given with --dsn or in $WFLOG_DSN. The host is a closed loopback port.
+// given with --dsn or in $WFLOG_DSN, for every scheme. The host is a closed
+// loopback port.
 func FuzzCLISecret(f *testing.F) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -18,16 +19,22 @@ func FuzzCLISecret(f *testing.F) {
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	for i, s := range secrettest.Seeds {
-		f.Add(i%2 == 0, s[0], s[1])
+	for _, s := range secrettest.Seeds {
+		for j := range secrettest.Schemes {
+			f.Add(uint8(j), s[0], s[1])
+		}
 	}
-	f.Fuzz(func(t *testing.T, postgres bool, user, secret string) {
-		scheme := "logstore"
-		if postgres {
-			scheme = "postgres"
+	f.Fuzz(func(t *testing.T, schemeIndex uint8, user, secret string) {
+		scheme := secrettest.Schemes[int(schemeIndex)%len(secrettest.Schemes)]
+		tail := "/db?sslmode=disable&connect_timeout=1"
+		if scheme == "sqlite" {
+			// The path starts with the user info and has "@127.0.0.1:PORT"
+			// as a directory that never exists: opening fails, creating
+			// nothing.
+			tail = "/wflog-fuzz.db"
 		}
 		output := func(secret string) string {
-			dsn := scheme + "://" + user + ":" + secret + "@" + addr + "/db?sslmode=disable&connect_timeout=1"
+			dsn := scheme + "://" + user + ":" + secret + "@" + addr + tail
 			var out bytes.Buffer
 			env := map[string]string{"WFLOG_DSN": dsn}
 			for _, args := range [][]string{{"migrate", "--help"}, {"runs", "--help"}, {"migrate"}, {"migrate", "--dsn", dsn}, {"runs", "--dsn", dsn}, {"--help"}} {

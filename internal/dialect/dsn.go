@@ -178,20 +178,14 @@ func Parse(dsn string) (Config, error) {
 	if err != nil {
 		return Config{}, dsnError(dsn, "the parameters after '?' are not valid key=value pairs joined by &")
 	}
-	var repeated []string
-	for k, v := range q {
-		if len(v) > 1 {
-			repeated = append(repeated, truncate(k, 40))
-		}
-	}
-	if len(repeated) > 0 {
-		sort.Strings(repeated)
+	keys := queryKeys(u.RawQuery)
+	if repeated := repeatedKeys(keys, func(k string) int { return len(q[k]) }); len(repeated) > 0 {
 		return Config{}, dsnError(dsn, fmt.Sprintf("parameter %s given more than once; give each parameter once", strings.Join(repeated, ", ")))
 	}
 	var cfg Config
 	switch strings.ToLower(scheme) {
 	case "postgres", "postgresql":
-		cfg, err = parsePostgres(dsn, u, q)
+		cfg, err = parsePostgres(dsn, u, q, keys)
 	case "logstore", "sls":
 		cfg, err = parseLogStore(dsn, u, q)
 	default:
@@ -235,6 +229,8 @@ func secretsOf(u *url.URL, q url.Values) []string {
 			add(pw)
 			add(url.QueryEscape(pw))
 			add(url.PathEscape(pw))
+			_, written, _ := strings.Cut(url.UserPassword("", pw).String(), ":")
+			add(strings.ReplaceAll(written, "=", "%3D")) // as the connection string has it
 		}
 	}
 	for k, vs := range q {
@@ -242,6 +238,7 @@ func secretsOf(u *url.URL, q url.Values) []string {
 			for _, v := range vs {
 				add(v)
 				add(url.QueryEscape(v))
+				add(queryEscape(v))
 			}
 		}
 	}
@@ -265,19 +262,53 @@ func connectTimeout(q url.Values) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-func parsePostgres(dsn string, u *url.URL, q url.Values) (Config, error) {
+// parsePostgres reads a postgres:// URL. Its connection string keeps the
+// parameters in the order written, with TimeZone first, and escapes only
+// what url.ParseQuery would misread, so that gorm.io/driver/postgres finds
+// the time zone pgx reads (see gormTimeZone); url.Values.Encode would write
+// Asia/Shanghai as Asia%2FShanghai, and "-c a=b" as "-c+a%3Db", which pgx
+// reads back but PostgreSQL receives with the '+'.
+func parsePostgres(dsn string, u *url.URL, q url.Values, keys []string) (Config, error) {
 	cfg := Config{Backend: PostgreSQL, redacted: Redact(dsn)}
 	n, err := intParam(q, paramMaxConns, 0)
 	if err != nil {
 		return Config{}, dsnError(dsn, err.Error())
 	}
 	cfg.MaxConns = n
+	if !q.Has(paramConnectTimeout) {
+		keys = append(keys, paramConnectTimeout)
+	}
 	if cfg.ConnectTimeout, err = connectTimeout(q); err != nil {
 		return Config{}, dsnError(dsn, err.Error())
 	}
-	q.Del(paramMaxConns)
-	u.RawQuery = q.Encode()
-	cfg.ConnString = u.String()
+	keys, hasZone := timeZoneFirst(keys, q)
+	var query []string
+	for _, k := range keys {
+		if k == paramMaxConns {
+			continue
+		}
+		v := q.Get(k)
+		if k == paramTimeZone {
+			if err := checkTimeZone(k, v, queryEscape(v)); err != nil {
+				return Config{}, dsnError(dsn, err.Error())
+			}
+		} else if !hasZone && gormTimeZone.MatchString(k+"=") {
+			return Config{}, dsnError(dsn, fmt.Sprintf("parameter %s: gorm.io/driver/postgres would read it as the time zone; set the zone with TimeZone=", truncate(k, 40)))
+		}
+		query = append(query, queryEscape(k)+"="+queryEscape(v))
+	}
+	// The user info and path keep no '=' either (pgx unescapes both).
+	var b strings.Builder
+	b.WriteString(u.Scheme + "://")
+	if u.User != nil {
+		b.WriteString(strings.ReplaceAll(u.User.String(), "=", "%3D") + "@")
+	}
+	b.WriteString(u.Host)
+	b.WriteString(strings.ReplaceAll(u.EscapedPath(), "=", "%3D"))
+	if len(query) > 0 {
+		b.WriteString("?" + strings.Join(query, "&"))
+	}
+	cfg.ConnString = b.String()
 	return cfg, nil
 }
 

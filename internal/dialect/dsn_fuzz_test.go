@@ -33,7 +33,7 @@ func dsnOutputs(dsn string) string {
 // shows a DSN's secret, whatever the DSN looks like.
 func FuzzDSNSecret(f *testing.F) {
 	for _, s := range secrettest.Seeds {
-		for _, scheme := range []string{"postgres", "logstore"} {
+		for _, scheme := range append(secrettest.Schemes, "sqlite3") {
 			f.Add(scheme, s[0], s[1], "host"+s[2])
 		}
 	}

@@ -18,8 +18,8 @@ func TestParse(t *testing.T) {
 		conn         string
 		batch, conns int
 	}{
-		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?connect_timeout=10&sslmode=disable", 0, 0},
-		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?connect_timeout=10&sslmode=disable", 0, 8},
+		{"Postgres", "postgres://u:p@db:5432/app?sslmode=disable", PostgreSQL, "postgres://u:p@db:5432/app?sslmode=disable&connect_timeout=10", 0, 0},
+		{"PostgresqlMaxConns", "postgresql://u@db/app?max_conns=8&sslmode=disable", PostgreSQL, "postgresql://u@db/app?sslmode=disable&connect_timeout=10", 0, 8},
 		{"LogStoreDefaults", "logstore://AKID:pw@cn-hangzhou.log.aliyuncs.com/proj", LogStore, "postgresql://AKID:pw@cn-hangzhou.log.aliyuncs.com:5432/proj?connect_timeout=10&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
 		{"ConnectTimeout", "logstore://AKID:pw@host/proj?connect_timeout=3", LogStore, "postgresql://AKID:pw@host:5432/proj?connect_timeout=3&sslmode=verify-full", 1, DefaultLogStoreMaxConns},
 		{"SLSScheme", "sls://AKID:pw@host:6432/proj?sslmode=disable&batch=100&max_conns=4", LogStore, "postgresql://AKID:pw@host:6432/proj?connect_timeout=10&sslmode=disable", 100, 4},
@@ -70,6 +70,15 @@ func TestParseErrors(t *testing.T) {
 		{"PortShapedSecret", "logstore://AKID:S3cr3t/x@host:8080/proj", "percent-encoded"},
 		{"SecretBeforeScheme", "AKID:S3cr3t@host://x", "want a URL"},
 		{"Fragment", "postgres://u:" + esc + "@db/x#frag", "'#'"},
+		{"RepeatedTimeZone", "postgres://u:" + esc + "@db/x?timezone=UTC&TimeZone=UTC", "parameter timezone and TimeZone given more than once"},
+		{"UnknownTimeZone", "postgres://u:" + esc + "@db/x?TimeZone=Asia/Nowhere", "unknown time zone"},
+		{"EscapedTimeZone", "postgres://u:" + esc + "@db/x?TimeZone=Etc/GMT%2B8", "give it in a key/value DSN (TimeZone=Etc/GMT+8)"},
+		{"TimeZoneShapedKey", "postgres://u:" + esc + "@db/x?app.time_zone=1", "parameter app.time_zone: gorm.io/driver/postgres would read it"},
+		{"SQLiteUnknownParam", "sqlite://u:" + esc + "@/tmp/x.db?cache=shared", "unknown parameter cache"},
+		{"SQLiteBadQuery", "sqlite://u:" + secret + "@/tmp/x.db?max_conns=%ZZ", "not valid key=value pairs"},
+		{"SQLiteAtInQuery", "sqlite://u:a?S3cr3t=%ZZ@/tmp/x.db", "'@' after the '?'"},
+		{"SQLiteNUL", "sqlite://u:" + esc + "\x00@/tmp/x.db", "NUL byte"},
+		{"SQLiteBadMaxConns", "sqlite://u:" + esc + "@/tmp/x.db?max_conns=-1", "max_conns=-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +119,8 @@ func TestRedact(t *testing.T) {
 		{"x:SECRET@h://y", "x:xxxxx@h://y"},
 		{"postgres://u@db/x?sslpassword=SECRET&a=b", "postgres://u@db/x?sslpassword=xxxxx&a=b"},
 		{"host=db password='top secret' user=u", "host=db password=xxxxx user=u"},
+		{"sqlite://u:SECRET@/tmp/x.db", "sqlite://u:xxxxx@/tmp/x.db"},
+		{"sqlite3://a/b:SECRET@x.db?max_conns=2", "sqlite3://xxxxx@x.db?max_conns=2"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
@@ -120,7 +131,13 @@ func TestRedact(t *testing.T) {
 
 // TestConfigDoesNotPrintSecret: a Config can be logged with any verb.
 func TestConfigDoesNotPrintSecret(t *testing.T) {
-	cfg, err := Parse("logstore://AKID:topsecret@host/proj")
+	for _, dsn := range []string{"logstore://AKID:topsecret@host/proj", "sqlite://AKID:topsecret@host/proj.db"} {
+		t.Run(dsn[:strings.Index(dsn, ":")], func(t *testing.T) { testConfigDoesNotPrintSecret(t, dsn) })
+	}
+}
+
+func testConfigDoesNotPrintSecret(t *testing.T, dsn string) {
+	cfg, err := Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +172,14 @@ func TestScrub(t *testing.T) {
 	got := cfg.Scrub(inner)
 	if strings.Contains(got.Error(), "S3cr3t") || !errors.Is(got, inner) {
 		t.Errorf("Scrub = %q (wraps inner: %v)", got, errors.Is(got, inner))
+	}
+	// SQLite's driver may name the file, whose path holds the user info.
+	lite, err := Parse("sqlite://u:S3cr3t@/tmp/x.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lite.Scrub(errors.New("cannot open " + lite.ConnString)); strings.Contains(got.Error(), "S3cr3t") {
+		t.Errorf("Scrub = %q", got)
 	}
 	if plain := errors.New("no secret here"); cfg.Scrub(plain) != plain {
 		t.Error("Scrub changed an error without the secret")

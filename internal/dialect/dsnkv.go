@@ -162,14 +162,19 @@ func passwordValue(dsn string) int {
 	}
 }
 
-// quoteKeyValue writes a value for a key/value connection string.
+// quoteKeyValue writes a value for a key/value connection string, quoted
+// only when it must be: gorm.io/driver/postgres reads TimeZone's value as
+// written, quotes included (see gormTimeZone).
 func quoteKeyValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\n\r\f\v'\\") {
+		return v
+	}
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
 // parseKeyValue reads a key/value DSN as a PostgreSQL Config: max_conns
 // and connect_timeout as in a URL, a key given twice refused, the rest
-// passed to pgx.
+// passed to pgx, TimeZone first (see gormTimeZone).
 func parseKeyValue(dsn string) (Config, error) {
 	pairs, _, err := scanKeyValue(dsn)
 	if err != nil {
@@ -179,17 +184,14 @@ func parseKeyValue(dsn string) (Config, error) {
 		return Config{}, dsnError(dsn, "empty")
 	}
 	q := url.Values{}
-	var order, repeated []string
+	var order []string
 	for _, p := range pairs {
-		if q.Has(p.key) {
-			repeated = append(repeated, truncate(p.key, 40))
-			continue
+		q.Add(p.key, p.value)
+		if len(q[p.key]) == 1 {
+			order = append(order, p.key)
 		}
-		q.Set(p.key, p.value)
-		order = append(order, p.key)
 	}
-	if len(repeated) > 0 {
-		sort.Strings(repeated)
+	if repeated := repeatedKeys(order, func(k string) int { return len(q[k]) }); len(repeated) > 0 {
 		return Config{}, dsnError(dsn, fmt.Sprintf("key %s given more than once; give each key once", strings.Join(repeated, ", ")))
 	}
 	cfg := Config{Backend: PostgreSQL, redacted: Redact(dsn)}
@@ -203,15 +205,33 @@ func parseKeyValue(dsn string) (Config, error) {
 	if !hadTimeout {
 		order = append(order, paramConnectTimeout)
 	}
+	order, hasZone := timeZoneFirst(order, q)
 	var conn []string
 	for _, k := range order {
 		if k == paramMaxConns {
 			continue
 		}
-		conn = append(conn, k+"="+quoteKeyValue(q.Get(k)))
+		v := q.Get(k)
+		switch {
+		case k == paramTimeZone:
+			if err := checkTimeZone(k, v, quoteKeyValue(v)); err != nil {
+				return Config{}, dsnError(dsn, err.Error())
+			}
+		case hasZone:
+			// TimeZone comes first: gorm.io/driver/postgres reads no further.
+		case strings.EqualFold(k, "options"):
+			v = escapeOptionEquals(v)
+		}
+		pair := k + "=" + quoteKeyValue(v)
+		if !hasZone && gormTimeZone.MatchString(pair) {
+			// Where nothing can be escaped: say so rather than connect
+			// with a piece of this value (a password, say) as the zone.
+			return Config{}, dsnError(dsn, fmt.Sprintf("key %s: its key or value holds text gorm.io/driver/postgres would read as the time zone; set the zone with TimeZone=, or use a postgres:// URL", truncate(k, 40)))
+		}
+		conn = append(conn, pair)
 		// A value that holds "password=" ("user= password=x" makes it the
 		// user name) may be a secret too: when in doubt, scrub it.
-		if v := q.Get(k); len(v) >= 3 && (isSecretKey(k) || strings.Contains(asciiLower(v), "password")) {
+		if len(v) >= 3 && (isSecretKey(k) || strings.Contains(asciiLower(v), "password")) {
 			cfg.secrets = append(cfg.secrets, v, quoteKeyValue(v))
 		}
 	}

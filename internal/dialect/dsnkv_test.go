@@ -1,6 +1,8 @@
 package dialect
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +74,13 @@ func TestParseKeyValueErrors(t *testing.T) {
 		{"Unclosed", "host=db password='S3cr3t user=u", "the quoted value of password has no closing quote"},
 		{"BadMaxConns", "host=db password=S3cr3t max_conns=lots", "max_conns=lots"},
 		{"BadTimeout", "host=db password=S3cr3t connect_timeout=-1", "connect_timeout=-1"},
+		// PostgreSQL's setting names ignore case: pgx would send both.
+		{"RepeatedTimeZone", "host=db password=S3cr3t TimeZone=UTC timezone=Asia/Shanghai", "key TimeZone and timezone given more than once"},
+		{"UnknownTimeZone", "host=db password=S3cr3t TimeZone=Mars/Olympus", "unknown time zone"},
+		{"QuotedTimeZone", "host=db password=S3cr3t TimeZone='Asia/ Shanghai'", "unknown time zone"},
+		{"LocalTimeZone", "host=db password=S3cr3t TimeZone=Local", "want a zone name"},
+		// GORM would take "UTC" from the password for the session's zone.
+		{"TimeZoneInPassword", "host=db password=S3cr3tTimeZone=UTC", "key password: its key or value holds text gorm.io/driver/postgres would read as the time zone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,3 +131,56 @@ func TestScrubKeyValue(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// gormTimeZoneMatch is gorm.io/driver/postgres's own expression (postgres.go
+// v1.6.3): it runs it over the connection string and takes group 2 as the
+// session time zone.
+var gormTimeZoneMatch = regexp.MustCompile("(time_zone|TimeZone|timezone)=(.*?)($|&| )")
+
+// TestGormReadsPgxTimeZone: in every connection string Parse makes, GORM's
+// expression finds exactly the zone pgx sends, or nothing when there is none,
+// whatever else (options, a password) holds "TimeZone=".
+func TestGormReadsPgxTimeZone(t *testing.T) {
+	tests := []struct{ name, dsn, zone string }{
+		{"GORMDocs", "host=localhost user=gorm password=gorm dbname=gorm port=9920 sslmode=disable TimeZone=Asia/Shanghai", "Asia/Shanghai"},
+		{"KeyValueLater", "host=db application_name='TimeZone=x' TimeZone=UTC", "UTC"},
+		{"KeyValueLowerCase", "host=db timezone=Europe/Berlin", "Europe/Berlin"},
+		{"KeyValueOptions", "host=db options='-c TimeZone=Asia/Shanghai -c x.y=1'", ""},
+		{"KeyValueNone", "host=db user=u password='a b'", ""},
+		{"URL", "postgres://u@db/x?sslmode=disable&TimeZone=Asia/Shanghai", "Asia/Shanghai"},
+		{"URLEscaped", "postgres://u@db/x?TimeZone=Asia%2FShanghai&sslmode=disable", "Asia/Shanghai"},
+		{"URLOptions", "postgres://u@db/x?options=-c%20TimeZone%3DAsia/Shanghai", ""},
+		{"URLPasswordParam", "postgres://u@db/x?password=pTimeZone%3DUTC", ""},
+		{"URLUserInfo", "postgres://u:pTimeZone%3DUTC@db/x%3Dy", ""},
+		{"URLAfterPassword", "postgres://u@db/x?password=pTimeZone%3DUTC&timezone=UTC", "UTC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(tt.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pc, err := pgconn.ParseConfig(cfg.ConnString)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pgxZones []string
+			for k, v := range pc.RuntimeParams {
+				if strings.EqualFold(k, "timezone") {
+					pgxZones = append(pgxZones, v)
+				}
+			}
+			gorm := ""
+			if m := gormTimeZoneMatch.FindStringSubmatch(cfg.ConnString); m != nil {
+				gorm = m[2]
+			}
+			want := []string{tt.zone}
+			if tt.zone == "" {
+				want = nil
+			}
+			if gorm != tt.zone || !slices.Equal(pgxZones, want) {
+				t.Errorf("connection string %s: GORM reads zone %q, pgx sends %q; want %q", Redact(cfg.ConnString), gorm, pgxZones, tt.zone)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -197,18 +198,35 @@ const noTextToTime = "_texttotime=0"
 // max_conns defaults to DefaultSQLiteMaxConns.
 func parseSQLite(dsn string) (Config, error) {
 	_, rest, _ := strings.Cut(dsn, "://")
+	// A SQLite DSN has no user or secret, but one may be written there
+	// (sqlite://u:secret@/path): Redact's rule holds for every scheme, and
+	// everything up to the last '@' stays out of messages. An '@' after
+	// the '?' would put a piece of it in the parameters, which messages
+	// name, so that is refused as for the other schemes.
+	cfg := Config{Backend: SQLite, redacted: Redact(dsn)}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if strings.Contains(rest[:at], "?") {
+			return Config{}, dsnError(dsn, "'@' after the '?': write it as %40")
+		}
+		cfg.secrets = sqliteSecrets(rest[:at])
+	}
 	path, rawQuery, _ := strings.Cut(rest, "?")
-	cfg := Config{Backend: SQLite, redacted: dsn, Path: path}
+	cfg.Path = path
 	if path == "" {
 		return Config{}, dsnError(dsn, "missing path: write sqlite:///absolute/path.db, sqlite://relative/path.db or sqlite://:memory:")
 	}
+	if strings.IndexByte(path, 0) >= 0 {
+		// SQLite would open the path up to the NUL: another file.
+		return Config{}, dsnError(dsn, "a NUL byte in the path")
+	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Config{}, dsnError(dsn, "invalid query: "+err.Error())
+		// ParseQuery's message quotes the piece it could not read.
+		return Config{}, dsnError(dsn, "the parameters after '?' are not valid key=value pairs joined by &")
 	}
 	for k := range q {
 		if k != paramMaxConns {
-			return Config{}, dsnError(dsn, fmt.Sprintf("unknown parameter %s (a sqlite DSN accepts %s)", k, paramMaxConns))
+			return Config{}, dsnError(dsn, fmt.Sprintf("unknown parameter %s (a sqlite DSN accepts %s)", truncate(k, 40), paramMaxConns))
 		}
 	}
 	if cfg.MaxConns, err = intParam(q, paramMaxConns, 0); err != nil {
@@ -231,8 +249,29 @@ func parseSQLite(dsn string) (Config, error) {
 	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultSQLiteBusyTimeout.Milliseconds()))
 	v.Set("_txlock", "immediate")
 	v.Set("_texttotime", "0")
-	cfg.ConnString = "file:" + path + "?" + v.Encode()
+	// The driver opens a file: URI, in which '#' would end the path (and
+	// open "u:a" for sqlite://u:a#secret@/x.db) and %XX would be decoded.
+	cfg.ConnString = "file:" + sqliteURIPath.Replace(path) + "?" + v.Encode()
+	if len(cfg.secrets) > 0 {
+		cfg.secrets = append(cfg.secrets, sqliteSecrets(sqliteURIPath.Replace(rest[:strings.LastIndexByte(rest, '@')]))...)
+		sort.Slice(cfg.secrets, func(i, j int) bool { return len(cfg.secrets[i]) > len(cfg.secrets[j]) })
+	}
 	return cfg, nil
+}
+
+var sqliteURIPath = strings.NewReplacer("%", "%25", "#", "%23")
+
+// sqliteSecrets lists what Scrub removes for the user info of a SQLite
+// DSN (everything between :// and the last '@'): the whole of it, and the
+// part after its first ':'.
+func sqliteSecrets(userInfo string) []string {
+	var out []string
+	for _, s := range []string{userInfo, userInfo[strings.IndexByte(userInfo, ':')+1:]} {
+		if len(s) >= 3 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // DefaultSQLiteMaxConns is the pool size of a SQLite file database unless

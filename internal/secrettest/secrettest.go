@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// Schemes are the DSN schemes the fuzzers build DSNs with: every backend,
+// since the rule for a secret (everything between :// and the last '@')
+// holds for all of them.
+var Schemes = []string{"postgres", "logstore", "sqlite"}
+
 // Seeds are DSN pieces that once leaked their secret: user name, secret,
 // and what follows "@host" (port, path, parameters).
 var Seeds = [][3]string{
@@ -21,6 +26,8 @@ var Seeds = [][3]string{
 	{"AK", "pwpwpw", "/p?sslmode=verify-full&sslmode=disable"},
 	{"u", "hunter2", "/db?password=hunter2"},
 	{"A:K", "x y z w", "/p"},
+	{"u", "SECRET10", "/tmp/x.db"},
+	{"u", "a?SECRET", "/x.db?max_conns=%ZZ"},
 }
 
 // Control replaces the letters and digits of secret, keeping every other
