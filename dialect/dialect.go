@@ -82,7 +82,7 @@ const (
 	DefaultLogStoreMaxConns = 15
 	// DefaultSQLiteBusyTimeout is how long a SQLite statement waits for a
 	// lock held by another connection.
-	DefaultSQLiteBusyTimeout = 10 * time.Second
+	DefaultSQLiteBusyTimeout = 60 * time.Second
 	// DefaultSQLiteMaxConns is SQLite's pool limit: one writer.
 	DefaultSQLiteMaxConns = 1
 	// MaxPage is the largest count in LogStore's "LIMIT offset, count" form.
