@@ -280,12 +280,8 @@ func fillOnce(ctx context.Context, db *gorm.DB) (p FillProgress, err error) {
 		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`).Error; err != nil {
 			return err
 		}
-		ok, err := present(tx)
-		if err != nil {
+		if err := mustBePresent(tx); err != nil {
 			return err
-		}
-		if !ok {
-			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
 		var st []struct{ NextPage, Pages int64 }
 		if err := tx.Raw(`SELECT next_page, pages FROM ` + FillTable + ` FOR UPDATE`).Scan(&st).Error; err != nil {
@@ -367,6 +363,19 @@ func present(db *gorm.DB) (bool, error) {
 	return tables == int64(len(kept)), err
 }
 
+// errMissing is what a call that needs the tables says without them.
+var errMissing = errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
+
+// mustBePresent returns errMissing unless the tables and their triggers
+// exist, complete or not.
+func mustBePresent(tx *gorm.DB) error {
+	ok, err := present(tx)
+	if err == nil && !ok {
+		err = errMissing
+	}
+	return err
+}
+
 // filling reports whether an online fill is under way. Tables installed
 // before the fill table existed are complete.
 func filling(db *gorm.DB) (bool, error) {
@@ -394,12 +403,8 @@ func Rebuild(ctx context.Context, db *gorm.DB) error {
 		if err := tx.Exec(`LOCK TABLE workflow_runs IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
 			return err
 		}
-		ok, err := present(tx)
-		if err != nil {
+		if err := mustBePresent(tx); err != nil {
 			return err
-		}
-		if !ok {
-			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
 		// Tables installed by an older wflog lack the fill table, which
 		// fill empties: bring the schema up to date first.
@@ -549,12 +554,8 @@ func Verify(ctx context.Context, db *gorm.DB) (Difference, error) {
 		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
 			return err
 		}
-		ok, err := present(tx)
-		if err != nil {
+		if err := mustBePresent(tx); err != nil {
 			return err
-		}
-		if !ok {
-			return errors.New("the tables or their triggers are missing; run wflog migrate (rollup.Install) first")
 		}
 		if f, err := filling(tx); err != nil || f {
 			if err != nil {

@@ -295,18 +295,7 @@ func TestVerifyRebuild(t *testing.T) {
 func TestInstallFillsAndFallback(t *testing.T) {
 	db, _ := testdb.Open(t)
 	ctx := context.Background()
-	for _, sql := range []string{
-		`DROP TRIGGER wflog_run_stats_insert ON workflow_runs`,
-		`DROP TRIGGER wflog_run_stats_delete ON workflow_runs`,
-		`DROP TRIGGER wflog_run_stats_update ON workflow_runs`,
-		`DROP TRIGGER wflog_run_stats_truncate ON workflow_runs`,
-		`DROP TABLE wflog_run_state, wflog_run_buckets, wflog_run_statuses, wflog_run_users,
-			wflog_run_bucket_deltas, wflog_run_status_deltas, wflog_run_user_deltas CASCADE`,
-	} {
-		if err := db.Exec(sql).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+	uninstall(t, db)
 	if ok, err := rollup.Installed(ctx, db); ok || err != nil {
 		t.Fatalf("Installed = %v, %v after dropping the tables", ok, err)
 	}
