@@ -148,8 +148,9 @@ func ReadFrom(db *gorm.DB, table string) string {
 // Writers are held back only while the tables and triggers are created
 // (a SHARE ROW EXCLUSIVE lock on workflow_runs, for as long as DDL takes;
 // reads go on). On an empty workflow_runs that is all. On one that already
-// has rows, Install then fills the tables online, as Fill does: in chunks
-// of ids, each its own short transaction, while writers go on — each
+// has rows, Install then fills the tables online, as Fill does: a range
+// of the table's pages at a time, each its own short transaction, while
+// writers go on — each
 // new version is counted by the trigger, each older one by the fill, and
 // a run that has both is merged as the trigger merges versions. Until the
 // fill completes, Installed is false and repositories scan workflow_runs.
